@@ -1,0 +1,1 @@
+//! Pure domain logic: SQL builders and CLV math. No terminal, no files.

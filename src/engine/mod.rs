@@ -1,0 +1,1 @@
+//! DuckDB: open/lock handling, migrations, query worker, paged results, catalog.

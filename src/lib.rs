@@ -1,0 +1,14 @@
+//! clvdesk: a terminal workbench for customer-lifetime-value analytics on
+//! embedded DuckDB.
+//!
+//! Layers (arrows point down only):
+//! `cli` and `tui` draw or print; `analytics` is pure domain logic (SQL
+//! builders and math); `engine` talks to DuckDB; `workspace` knows where
+//! things live on disk; `sample` generates synthetic data.
+
+pub mod analytics;
+pub mod cli;
+pub mod engine;
+pub mod sample;
+pub mod tui;
+pub mod workspace;

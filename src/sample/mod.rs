@@ -1,0 +1,1 @@
+//! Deterministic synthetic data with known BG/NBD + Gamma-Gamma truth.

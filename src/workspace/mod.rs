@@ -1,0 +1,1 @@
+//! Where things live: paths, definition files, atomic writes, seeding.
