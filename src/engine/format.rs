@@ -1,0 +1,194 @@
+//! Turning Arrow cells into display text. Only cells that are drawn or
+//! printed are formatted; a [`ColumnFormatter`] is built once per column and page.
+
+use duckdb::arrow::array::{Array, ArrayRef, AsArray};
+use duckdb::arrow::datatypes::{DataType, Float64Type};
+use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+/// Horizontal alignment of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A formatted cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellText {
+    pub text: String,
+    pub align: Align,
+    pub null: bool,
+}
+
+/// Whether values of this type are numbers (right-aligned, grouped).
+pub fn is_numeric(dt: &DataType) -> bool {
+    dt.is_numeric()
+}
+
+/// Alignment for a column type.
+pub fn align_for(dt: &DataType) -> Align {
+    if is_numeric(dt) {
+        Align::Right
+    } else {
+        Align::Left
+    }
+}
+
+/// Formats cells of one column.
+pub struct ColumnFormatter<'a> {
+    array: &'a dyn Array,
+    inner: Option<ArrayFormatter<'a>>,
+    align: Align,
+    group: bool,
+}
+
+const OPTIONS: FormatOptions<'static> = FormatOptions::new().with_display_error(true);
+
+impl<'a> ColumnFormatter<'a> {
+    /// `group_thousands` inserts `,` separators into numbers (for display, not for data files).
+    pub fn new(array: &'a dyn Array, group_thousands: bool) -> Self {
+        let inner = ArrayFormatter::try_new(array, &OPTIONS).ok();
+        let align = align_for(array.data_type());
+        Self {
+            array,
+            inner,
+            align,
+            group: group_thousands && align == Align::Right,
+        }
+    }
+
+    pub fn cell(&self, row: usize) -> CellText {
+        if self.array.is_null(row) {
+            return CellText {
+                text: "NULL".into(),
+                align: self.align,
+                null: true,
+            };
+        }
+        let raw = match &self.inner {
+            Some(f) => f.value(row).to_string(),
+            None => format!("<{}>", self.array.data_type()),
+        };
+        CellText {
+            text: if self.group {
+                group_thousands(&raw)
+            } else {
+                raw
+            },
+            align: self.align,
+            null: false,
+        }
+    }
+}
+
+/// Formats one cell (convenience; build a [`ColumnFormatter`] for many cells).
+pub fn format_cell(array: &ArrayRef, row: usize) -> CellText {
+    ColumnFormatter::new(array.as_ref(), true).cell(row)
+}
+
+/// Inserts `,` between groups of three digits of the integer part:
+/// `-1234567.891` becomes `-1,234,567.891`. Leaves exponents and non-numbers alone.
+pub fn group_thousands(s: &str) -> String {
+    if s.contains(['e', 'E']) || s.is_empty() {
+        return s.to_string();
+    }
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", s),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out.push_str(frac);
+    out
+}
+
+/// A cell as an unsigned integer (row counts reported by DDL/DML).
+pub fn cell_as_u64(array: &ArrayRef, row: usize) -> Option<u64> {
+    if array.is_null(row) {
+        return None;
+    }
+    let cast = duckdb::arrow::compute::cast(&array.slice(row, 1), &DataType::Float64).ok()?;
+    let v = cast.as_primitive::<Float64Type>().value(0);
+    (v >= 0.0).then_some(v as u64)
+}
+
+/// The numbers of a LIST cell (for inline sparklines); `None` if the column
+/// is not a list of numbers. NULL elements are skipped.
+pub fn list_numbers(array: &dyn Array, row: usize) -> Option<Vec<f64>> {
+    let values = match array.data_type() {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _)
+            if f.data_type().is_numeric() =>
+        {
+            if array.is_null(row) {
+                return Some(Vec::new());
+            }
+            match array.data_type() {
+                DataType::List(_) => array.as_list::<i32>().value(row),
+                DataType::LargeList(_) => array.as_list::<i64>().value(row),
+                _ => array.as_fixed_size_list().value(row),
+            }
+        }
+        _ => return None,
+    };
+    let floats = duckdb::arrow::compute::cast(&values, &DataType::Float64).ok()?;
+    let floats = floats.as_primitive::<Float64Type>();
+    Some(floats.iter().flatten().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duckdb::arrow::array::{Float64Array, Int64Array, ListArray, StringArray};
+    use duckdb::arrow::datatypes::Int32Type;
+    use std::sync::Arc;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group_thousands("1234567"), "1,234,567");
+        assert_eq!(group_thousands("-1234.5"), "-1,234.5");
+        assert_eq!(group_thousands("123"), "123");
+        assert_eq!(group_thousands("1e10"), "1e10");
+        assert_eq!(group_thousands("NaN"), "NaN");
+    }
+
+    #[test]
+    fn cells_are_typed() {
+        let ints: ArrayRef = Arc::new(Int64Array::from(vec![Some(1_000_000), None]));
+        let c = format_cell(&ints, 0);
+        assert_eq!(
+            (c.text.as_str(), c.align, c.null),
+            ("1,000,000", Align::Right, false)
+        );
+        assert!(format_cell(&ints, 1).null);
+        let strs: ArrayRef = Arc::new(StringArray::from(vec!["1234"]));
+        assert_eq!(format_cell(&strs, 0).text, "1234");
+        assert_eq!(format_cell(&strs, 0).align, Align::Left);
+        let f: ArrayRef = Arc::new(Float64Array::from(vec![2.5]));
+        assert_eq!(cell_as_u64(&f, 0), Some(2));
+    }
+
+    #[test]
+    fn list_cells_give_numbers() {
+        let list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+            Some(vec![Some(1), None, Some(3)]),
+            None,
+        ]);
+        assert_eq!(list_numbers(&list, 0), Some(vec![1.0, 3.0]));
+        assert_eq!(list_numbers(&list, 1), Some(vec![]));
+        let strs = StringArray::from(vec!["x"]);
+        assert_eq!(list_numbers(&strs, 0), None);
+    }
+}

@@ -1,0 +1,112 @@
+//! The `clvdesk_meta` schema, created and migrated by versioned SQL at open.
+//!
+//! Append new versions at the end; never edit an applied one.
+
+use duckdb::Connection;
+
+use super::{EngineError, database::in_transaction};
+
+/// (version, SQL). Each runs in its own transaction with its version row.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    "
+    CREATE SCHEMA IF NOT EXISTS clvdesk_meta;
+    CREATE TABLE clvdesk_meta.workspace_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    CREATE SEQUENCE clvdesk_meta.batch_seq START 1;
+    CREATE TABLE clvdesk_meta.ingest_batches (
+        batch_id BIGINT PRIMARY KEY,
+        table_name VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        rows BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL
+    );
+    CREATE SEQUENCE clvdesk_meta.run_seq START 1;
+    CREATE TABLE clvdesk_meta.run_log (
+        run_id BIGINT PRIMARY KEY,
+        job VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        status VARCHAR NOT NULL,
+        rows BIGINT,
+        error VARCHAR,
+        parameters VARCHAR
+    );
+    CREATE TABLE clvdesk_meta.checkpoints (
+        job VARCHAR NOT NULL,
+        source_table VARCHAR NOT NULL,
+        last_batch_id BIGINT NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (job, source_table)
+    );
+    ",
+)];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// The version recorded in the database (0 when the schema is absent).
+pub fn current_version(conn: &Connection) -> Result<i32, EngineError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'clvdesk_meta' AND table_name = 'schema_version'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(0);
+    }
+    Ok(conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM clvdesk_meta.schema_version",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Applies every migration newer than the database's version.
+pub fn apply(conn: &Connection) -> Result<(), EngineError> {
+    let current = current_version(conn)?;
+    if current > latest_version() {
+        return Err(EngineError::Invalid(format!(
+            "the workspace database has metadata schema version {current}, newer than this clvdesk ({}); upgrade clvdesk",
+            latest_version()
+        )));
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        in_transaction(conn, |c| -> Result<(), EngineError> {
+            c.execute_batch(
+                "CREATE SCHEMA IF NOT EXISTS clvdesk_meta;
+                 CREATE TABLE IF NOT EXISTS clvdesk_meta.schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL);",
+            )?;
+            c.execute_batch(sql)?;
+            c.execute(
+                "INSERT INTO clvdesk_meta.schema_version VALUES (?, current_timestamp::TIMESTAMP)",
+                [version],
+            )?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once() {
+        let conn = Connection::open_in_memory().unwrap();
+        apply(&conn).unwrap();
+        apply(&conn).unwrap();
+        assert_eq!(current_version(&conn).unwrap(), latest_version());
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM clvdesk_meta.schema_version",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n as usize, MIGRATIONS.len());
+    }
+}

@@ -1,0 +1,481 @@
+//! Query workers: each request runs on its own thread with its own cloned
+//! connection, reports progress, and can be cancelled for real through
+//! DuckDB's interrupt handle.
+//!
+//! Nothing here holds a whole result: a query returns its first page (at most
+//! `first_page_rows` rows) and, when more exist, the exact total is counted in
+//! the background. Later pages are fetched on demand by re-running the query
+//! as `SELECT * FROM (source) LIMIT .. OFFSET ..`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use duckdb::arrow::array::RecordBatch;
+use duckdb::arrow::compute::concat_batches;
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::{Connection, InterruptHandle};
+
+use super::EngineError;
+use super::sql::{is_query, leading_keyword, split_statements};
+
+/// Identifies a request; results for a request that is no longer current are dropped by the receiver.
+pub type RequestId = u64;
+
+/// Receives worker events (the app forwards them into its message channel).
+pub type Sink = Arc<dyn Fn(QueryEvent) + Send + Sync>;
+
+/// What a worker reports.
+#[derive(Debug)]
+pub enum QueryEvent {
+    /// DuckDB's progress estimate, 0..=100.
+    Progress { id: RequestId, percent: f64 },
+    /// The request finished.
+    Done {
+        id: RequestId,
+        outcome: QueryOutcome,
+    },
+    /// The exact row count of a result whose first page was truncated.
+    Count {
+        id: RequestId,
+        total: Result<u64, String>,
+    },
+    /// A page fetched with [`spawn_page`].
+    Page {
+        id: RequestId,
+        offset: u64,
+        result: Result<RecordBatch, String>,
+    },
+}
+
+/// How a request ended.
+#[derive(Debug)]
+pub enum QueryOutcome {
+    Rows(ResultPage),
+    /// A statement without a result set (DDL, INSERT ...).
+    Executed {
+        statement: String,
+        rows_changed: Option<u64>,
+        elapsed: Duration,
+    },
+    Failed(String),
+    Cancelled,
+}
+
+/// How many rows a result has, as far as we know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowCount {
+    Exact(u64),
+    /// More rows exist than were fetched; the exact count may follow.
+    AtLeast(u64),
+}
+
+impl RowCount {
+    pub fn value(self) -> u64 {
+        match self {
+            RowCount::Exact(n) | RowCount::AtLeast(n) => n,
+        }
+    }
+}
+
+/// The first rows of a result.
+#[derive(Debug, Clone)]
+pub struct ResultPage {
+    /// The query that produced the rows, re-runnable for paging, sorting and
+    /// export; `None` for statements that cannot be wrapped (SHOW, PRAGMA, ...).
+    pub source: Option<String>,
+    pub schema: SchemaRef,
+    /// Rows `0..rows` of the result, as one batch.
+    pub batch: RecordBatch,
+    pub total: RowCount,
+    pub elapsed: Duration,
+}
+
+/// Options of a query request.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryOptions {
+    pub first_page_rows: usize,
+    /// Count the exact total in the background when the first page is truncated.
+    pub count_when_truncated: bool,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        Self {
+            first_page_rows: 2_000,
+            count_when_truncated: true,
+        }
+    }
+}
+
+/// A running request. Dropping it does not cancel; call [`QueryHandle::cancel`].
+pub struct QueryHandle {
+    pub id: RequestId,
+    interrupt: Arc<InterruptHandle>,
+    cancelled: Arc<AtomicBool>,
+    finished: Arc<AtomicBool>,
+}
+
+impl QueryHandle {
+    /// Interrupts DuckDB; the worker then reports `Cancelled`.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.interrupt.interrupt();
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.finished.load(Ordering::SeqCst)
+    }
+}
+
+/// Starts a worker on `conn` (a clone of the process connection) and returns at once.
+pub fn spawn_query(
+    conn: Connection,
+    id: RequestId,
+    sql: String,
+    opts: QueryOptions,
+    sink: Sink,
+) -> QueryHandle {
+    spawn_worker(conn, id, sink, move |conn, ctx| {
+        run_query(conn, id, &sql, opts, ctx)
+    })
+}
+
+/// Fetches rows `offset..offset+limit` of `source` on a worker.
+pub fn spawn_page(
+    conn: Connection,
+    id: RequestId,
+    source: String,
+    offset: u64,
+    limit: usize,
+    sink: Sink,
+) -> QueryHandle {
+    spawn_worker(conn, id, sink, move |conn, ctx| {
+        let result = fetch_page(conn, &source, offset, limit).map_err(|e| match e {
+            EngineError::Cancelled => "cancelled".to_string(),
+            other => other.to_string(),
+        });
+        (ctx.sink)(QueryEvent::Page { id, offset, result });
+    })
+}
+
+/// What a worker body gets besides its connection.
+struct WorkerCtx {
+    sink: Sink,
+    cancelled: Arc<AtomicBool>,
+}
+
+fn spawn_worker(
+    conn: Connection,
+    id: RequestId,
+    sink: Sink,
+    body: impl FnOnce(&Connection, &WorkerCtx) + Send + 'static,
+) -> QueryHandle {
+    let interrupt = conn.interrupt_handle();
+    let cancelled = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
+    let handle = QueryHandle {
+        id,
+        interrupt,
+        cancelled: cancelled.clone(),
+        finished: finished.clone(),
+    };
+    // Progress tracking is a per-connection client setting; failing to enable it only loses the bar.
+    let _ = conn.set_query_progress_tracking(true);
+    let progress = conn.progress_handle();
+    let poll_sink = sink.clone();
+    let poll_done = finished.clone();
+    thread::spawn(move || {
+        let mut last = -1.0;
+        while !poll_done.load(Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(100));
+            if let Some(p) = progress.query_progress().percentage()
+                && (p - last).abs() >= 0.5
+                && !poll_done.load(Ordering::SeqCst)
+            {
+                last = p;
+                poll_sink(QueryEvent::Progress { id, percent: p });
+            }
+        }
+    });
+    thread::spawn(move || {
+        let ctx = WorkerCtx { sink, cancelled };
+        body(&conn, &ctx);
+        finished.store(true, Ordering::SeqCst);
+    });
+    handle
+}
+
+fn run_query(conn: &Connection, id: RequestId, sql: &str, opts: QueryOptions, ctx: &WorkerCtx) {
+    let started = Instant::now();
+    let outcome = match execute_script(conn, sql, opts.first_page_rows) {
+        Ok(outcome) => outcome,
+        Err(EngineError::Cancelled) => QueryOutcome::Cancelled,
+        Err(_) if ctx.cancelled.load(Ordering::SeqCst) => QueryOutcome::Cancelled,
+        Err(e) => QueryOutcome::Failed(e.to_string()),
+    };
+    let outcome = with_elapsed(outcome, started.elapsed());
+    let count_source = match &outcome {
+        QueryOutcome::Rows(page) if matches!(page.total, RowCount::AtLeast(_)) => {
+            page.source.clone()
+        }
+        _ => None,
+    };
+    (ctx.sink)(QueryEvent::Done { id, outcome });
+    if let (Some(source), true) = (count_source, opts.count_when_truncated) {
+        let total = count_rows(conn, &source).map_err(|e| e.to_string());
+        (ctx.sink)(QueryEvent::Count { id, total });
+    }
+}
+
+fn with_elapsed(outcome: QueryOutcome, elapsed: Duration) -> QueryOutcome {
+    match outcome {
+        QueryOutcome::Rows(mut page) => {
+            page.elapsed = elapsed;
+            QueryOutcome::Rows(page)
+        }
+        QueryOutcome::Executed {
+            statement,
+            rows_changed,
+            ..
+        } => QueryOutcome::Executed {
+            statement,
+            rows_changed,
+            elapsed,
+        },
+        other => other,
+    }
+}
+
+/// Runs every statement of `sql`; returns the first page of the last one.
+pub fn execute_script(
+    conn: &Connection,
+    sql: &str,
+    first_page_rows: usize,
+) -> Result<QueryOutcome, EngineError> {
+    let stmts = split_statements(sql);
+    let Some((last, before)) = stmts.split_last() else {
+        return Err(EngineError::Invalid(
+            "nothing to run: the SQL is empty".into(),
+        ));
+    };
+    for stmt in before {
+        conn.execute_batch(&stmt.text)?;
+    }
+    first_page(conn, &last.text, first_page_rows)
+}
+
+/// Executes one statement and reads at most `limit` rows of its result.
+pub fn first_page(
+    conn: &Connection,
+    stmt: &str,
+    limit: usize,
+) -> Result<QueryOutcome, EngineError> {
+    let mut prepared = conn.prepare(stmt)?;
+    let stream = prepared.stream_arrow([])?;
+    let schema = stream.get_schema();
+    let mut batches = Vec::new();
+    let mut rows = 0usize;
+    let mut more = false;
+    for batch in stream {
+        let batch = batch?;
+        if batch.num_rows() == 0 {
+            continue;
+        }
+        if rows >= limit {
+            more = true;
+            break;
+        }
+        let take = (limit - rows).min(batch.num_rows());
+        rows += take;
+        batches.push(batch.slice(0, take));
+        if take < batch.num_rows() {
+            more = true;
+            break;
+        }
+    }
+    let keyword = leading_keyword(stmt);
+    if !is_query(stmt) && is_count_only(&schema) {
+        let rows_changed = batches
+            .first()
+            .and_then(|b| super::format::cell_as_u64(b.column(0), 0));
+        return Ok(QueryOutcome::Executed {
+            statement: keyword,
+            rows_changed,
+            elapsed: Duration::ZERO,
+        });
+    }
+    let batch = concat_batches(&schema, &batches).map_err(|e| EngineError::Sql(e.to_string()))?;
+    Ok(QueryOutcome::Rows(ResultPage {
+        source: is_query(stmt).then(|| stmt.to_string()),
+        schema,
+        batch,
+        total: if more {
+            RowCount::AtLeast(rows as u64)
+        } else {
+            RowCount::Exact(rows as u64)
+        },
+        elapsed: Duration::ZERO,
+    }))
+}
+
+/// DDL and DML report a single `Count` column (or nothing at all).
+fn is_count_only(schema: &SchemaRef) -> bool {
+    schema.fields().is_empty() || (schema.fields().len() == 1 && schema.field(0).name() == "Count")
+}
+
+/// Rows `offset..offset+limit` of `source`, in the source's order.
+pub fn fetch_page(
+    conn: &Connection,
+    source: &str,
+    offset: u64,
+    limit: usize,
+) -> Result<RecordBatch, EngineError> {
+    let sql = format!("SELECT * FROM ({source}) AS clvdesk_page LIMIT {limit} OFFSET {offset}");
+    let mut stmt = conn.prepare(&sql)?;
+    let stream = stmt.stream_arrow([])?;
+    let schema = stream.get_schema();
+    let batches = stream.collect::<Result<Vec<_>, _>>()?;
+    concat_batches(&schema, &batches).map_err(|e| EngineError::Sql(e.to_string()))
+}
+
+/// The exact number of rows `source` returns.
+pub fn count_rows(conn: &Connection, source: &str) -> Result<u64, EngineError> {
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM ({source}) AS clvdesk_count"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
+/// `source` re-ordered by one column, the whole result sorted by DuckDB.
+pub fn sorted_source(source: &str, column: &str, descending: bool) -> String {
+    format!(
+        "SELECT * FROM ({source}) AS clvdesk_sort ORDER BY {} {} NULLS LAST",
+        super::sql::quote_ident(column),
+        if descending { "DESC" } else { "ASC" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Database;
+    use std::sync::mpsc;
+
+    fn channel_sink() -> (Sink, mpsc::Receiver<QueryEvent>) {
+        let (tx, rx) = mpsc::channel();
+        let tx = std::sync::Mutex::new(tx);
+        let sink: Sink = Arc::new(move |ev| {
+            if let Ok(tx) = tx.lock() {
+                let _ = tx.send(ev);
+            }
+        });
+        (sink, rx)
+    }
+
+    fn wait_done(rx: &mpsc::Receiver<QueryEvent>) -> QueryOutcome {
+        loop {
+            match rx
+                .recv_timeout(Duration::from_secs(120))
+                .expect("worker answered")
+            {
+                QueryEvent::Done { outcome, .. } => return outcome,
+                _ => continue,
+            }
+        }
+    }
+
+    #[test]
+    fn long_query_is_cancelled_through_the_interrupt_handle() {
+        let db = Database::open_in_memory().unwrap();
+        let (sink, rx) = channel_sink();
+        let handle = spawn_query(
+            db.clone_conn().unwrap(),
+            7,
+            "select count(*) from range(1000000000000) t(i) where i % 7 = 3".into(),
+            QueryOptions::default(),
+            sink,
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!handle.is_finished());
+        handle.cancel();
+        assert!(matches!(wait_done(&rx), QueryOutcome::Cancelled));
+        // The connection still works afterwards.
+        assert!(count_rows(db.conn(), "select 1").is_ok());
+    }
+
+    #[test]
+    fn first_page_is_bounded_and_counted_then_paged() {
+        let db = Database::open_in_memory().unwrap();
+        let (sink, rx) = channel_sink();
+        let opts = QueryOptions {
+            first_page_rows: 100,
+            count_when_truncated: true,
+        };
+        spawn_query(
+            db.clone_conn().unwrap(),
+            1,
+            "select range as i from range(12345)".into(),
+            opts,
+            sink.clone(),
+        );
+        let QueryOutcome::Rows(page) = wait_done(&rx) else {
+            panic!("rows expected")
+        };
+        assert_eq!(page.batch.num_rows(), 100);
+        assert_eq!(page.total, RowCount::AtLeast(100));
+        match rx.recv_timeout(Duration::from_secs(60)).unwrap() {
+            QueryEvent::Count { id: 1, total } => assert_eq!(total, Ok(12345)),
+            other => panic!("count expected, got {other:?}"),
+        }
+        let source = page.source.unwrap();
+        spawn_page(
+            db.clone_conn().unwrap(),
+            2,
+            sorted_source(&source, "i", true),
+            12340,
+            10,
+            sink,
+        );
+        match rx.recv_timeout(Duration::from_secs(60)).unwrap() {
+            QueryEvent::Page {
+                id: 2,
+                offset: 12340,
+                result,
+            } => {
+                let batch = result.unwrap();
+                assert_eq!(batch.num_rows(), 5);
+                assert_eq!(
+                    crate::engine::format::format_cell(batch.column(0), 0).text,
+                    "4"
+                );
+            }
+            other => panic!("page expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn scripts_run_in_order_and_errors_carry_duckdb_messages() {
+        let db = Database::open_in_memory().unwrap();
+        let out = execute_script(
+            db.conn(),
+            "create table t(x int); insert into t values (1),(2); select * from t",
+            10,
+        )
+        .unwrap();
+        assert!(matches!(out, QueryOutcome::Rows(ref p) if p.total == RowCount::Exact(2)));
+        let out = execute_script(db.conn(), "insert into t values (3)", 10).unwrap();
+        assert!(matches!(
+            out,
+            QueryOutcome::Executed {
+                rows_changed: Some(1),
+                ..
+            }
+        ));
+        let err = execute_script(db.conn(), "select nope from t", 10).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+}
