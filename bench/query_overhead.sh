@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Compares `clvdesk query` with DuckDB itself (the `duckdb` Python package,
+# DuckDB 2.0 like the bundled crate) on the same database file and SQL.
+# Prints wall times (median of RUNS whole-process runs) and the ratio.
+#
+#   bench/query_overhead.sh [ROWS]     (default 20,000,000 rows)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${1:-20000000}
+RUNS=${RUNS:-5}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/clvdesk-target}"
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/clvdesk"
+WORK=$(mktemp -d /tmp/clvdesk-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+VENV=/tmp/clvdesk-bench-venv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet duckdb
+fi
+PY="$VENV/bin/python"
+echo "duckdb (python) $("$PY" -c 'import duckdb; print(duckdb.__version__)'); rows: $ROWS; runs: $RUNS"
+
+WS="$WORK/ws"
+"$BIN" query --workspace "$WS" -c "
+  create table events as
+  select (i % 1000003) as customer_id,
+         date '2024-01-01' + ((i * 7919) % 730)::int as day,
+         ((i * 104729) % 100000) / 100.0 as amount,
+         ['STATUS_MILES','AWARD_MILES','PURCHASE'][(i % 3) + 1] as kind
+  from range($ROWS) t(i)" >/dev/null 2>&1
+DB="$WS/warehouse.duckdb"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+time_cmd() { # prints seconds of one run
+  local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+
+run_case() {
+  local name=$1 sql=$2 fmt=$3 out=$4
+  local c p
+  c=$(for _ in $(seq "$RUNS"); do time_cmd "$BIN" query --workspace "$WS" -c "$sql" --format "$fmt" --limit 0 ${out:+--out "$out"}; done | median)
+  local pysql
+  case $fmt in
+    table) pysql="con.sql(\"\"\"$sql\"\"\").fetchall()";;
+    csv)   pysql="con.execute(\"\"\"COPY ($sql) TO '$out.py' (FORMAT csv, HEADER true)\"\"\")";;
+    parquet) pysql="con.execute(\"\"\"COPY ($sql) TO '$out.py' (FORMAT parquet, COMPRESSION zstd)\"\"\")";;
+  esac
+  p=$(for _ in $(seq "$RUNS"); do time_cmd "$PY" -c "import duckdb; con = duckdb.connect('$DB'); $pysql"; done | median)
+  printf "%-28s clvdesk %7.3fs   duckdb %7.3fs   ratio %.3f\n" "$name" "$c" "$p" "$(echo "$c / $p" | bc -l)"
+}
+
+run_case "aggregate (table)" "select kind, count(*) as n, sum(amount) as total, count(distinct customer_id) as customers from events group by kind order by kind" table ""
+run_case "top customers (table)" "select customer_id, sum(amount) as total from events group by 1 order by 2 desc limit 20" table ""
+run_case "export all rows (csv)" "select * from events" csv "$WORK/out.csv"
+run_case "export all rows (parquet)" "select * from events" parquet "$WORK/out.parquet"
+run_case "monthly revenue (csv)" "select date_trunc('month', day) as month, sum(amount) from events group by 1 order by 1" csv "$WORK/m.csv"
