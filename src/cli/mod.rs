@@ -5,6 +5,7 @@
 pub mod exit;
 pub mod ingest;
 pub mod query;
+pub mod sample;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Append a CSV, Parquet or JSON file to a table, stamping rows with a batch id.
     Ingest(ingest::IngestArgs),
+    /// Write synthetic sample data with known BG/NBD + Gamma-Gamma parameters.
+    Sample(sample::SampleArgs),
 }
 
 /// Runs the parsed command line; the caller maps errors to exit codes.
@@ -50,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Some(Command::Query(args)) => query::run(&cli, args),
         Some(Command::Ingest(args)) => ingest::run(&cli, args),
+        Some(Command::Sample(args)) => sample::run(args),
         None => app_entry(&cli),
     }
 }

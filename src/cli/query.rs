@@ -244,7 +244,8 @@ fn print_table(
     match first_page(conn, stmt, cap)? {
         QueryOutcome::Rows(page) => {
             let opts = FormatOptions::default().with_null("NULL");
-            let table = pretty_format_batches_with_options(std::slice::from_ref(&page.batch), &opts)?;
+            let table =
+                pretty_format_batches_with_options(std::slice::from_ref(&page.batch), &opts)?;
             let mut text = table.to_string();
             text.push('\n');
             emit(text.as_bytes(), out)?;
