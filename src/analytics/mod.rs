@@ -1,1 +1,3 @@
 //! Pure domain logic: SQL builders and CLV math. No terminal, no files.
+
+pub mod clv;
