@@ -288,7 +288,7 @@ fn unwritable_output_fails_with_the_path() {
         .args(["sample", "--customers", "10", "--out"])
         .arg(&file)
         .assert()
-        .failure()
+        .code(2)
         .stderr(predicates::str::contains("not-a-dir"));
 }
 

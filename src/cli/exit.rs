@@ -67,6 +67,10 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<EngineError>() {
             return engine_code(e);
         }
+        if cause.downcast_ref::<crate::sample::SampleError>().is_some() {
+            // Bad parameters or an unwritable output folder: configuration.
+            return USAGE;
+        }
         if let Some(e) = cause.downcast_ref::<WorkspaceError>() {
             return match e {
                 WorkspaceError::Engine(e) => engine_code(e),
