@@ -2,6 +2,7 @@
 //! dispatch to one file per headless command. Commands are thin: parse, call
 //! the domain, print. stdout is data, stderr is narration.
 
+pub mod clv;
 pub mod exit;
 pub mod ingest;
 pub mod query;
@@ -45,6 +46,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Write synthetic sample data with known BG/NBD + Gamma-Gamma parameters.
     Sample(sample::SampleArgs),
+    /// Fit BG/NBD + Gamma-Gamma to a transaction log and predict CLV per customer.
+    Clv(clv::ClvArgs),
 }
 
 /// Runs the parsed command line; the caller maps errors to exit codes.
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Some(Command::Query(args)) => query::run(&cli, args),
         Some(Command::Ingest(args)) => ingest::run(&cli, args),
+        Some(Command::Clv(args)) => clv::run(&cli, args),
         Some(Command::Sample(args)) => sample::run(args),
         None => app_entry(&cli),
     }

@@ -7,9 +7,10 @@ use duckdb::Connection;
 use super::{EngineError, database::in_transaction};
 
 /// (version, SQL). Each runs in its own transaction with its version row.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "
     CREATE SCHEMA IF NOT EXISTS clvdesk_meta;
     CREATE TABLE clvdesk_meta.workspace_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
     CREATE SEQUENCE clvdesk_meta.batch_seq START 1;
@@ -40,7 +41,41 @@ const MIGRATIONS: &[(i32, &str)] = &[(
         PRIMARY KEY (job, source_table)
     );
     ",
-)];
+    ),
+    // CLV fits: one row per `clvdesk clv` / CLV refresh in a workspace (engine::clv_job).
+    (
+        2,
+        "
+    CREATE SEQUENCE clvdesk_meta.clv_fit_seq START 1;
+    CREATE TABLE clvdesk_meta.clv_fits (
+        fit_id BIGINT PRIMARY KEY,
+        fitted_at TIMESTAMP NOT NULL,
+        input VARCHAR NOT NULL,
+        customer_column VARCHAR NOT NULL,
+        date_column VARCHAR NOT NULL,
+        amount_column VARCHAR NOT NULL,
+        calibration_end DATE NOT NULL,
+        observation_end DATE,
+        horizon_months INTEGER NOT NULL,
+        discount_monthly DOUBLE NOT NULL,
+        customers BIGINT NOT NULL,
+        repeat_customers BIGINT NOT NULL,
+        r DOUBLE,
+        alpha DOUBLE,
+        a DOUBLE,
+        b DOUBLE,
+        bgnbd_log_likelihood DOUBLE,
+        p DOUBLE,
+        q DOUBLE,
+        v DOUBLE,
+        gamma_gamma_log_likelihood DOUBLE,
+        clv_total DOUBLE,
+        report VARCHAR NOT NULL,
+        duration_ms DOUBLE NOT NULL
+    );
+    ",
+    ),
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i32 {

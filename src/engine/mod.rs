@@ -2,6 +2,7 @@
 //! cancel and progress, paged results, catalog, exports. Knows no terminal.
 
 pub mod catalog;
+pub mod clv_job;
 pub mod database;
 pub mod error;
 pub mod export;

@@ -53,7 +53,15 @@ pub const SAMPLE_TRUTH: &str = include_str!(concat!(
 pub type Starter = fn(&Workspace) -> anyhow::Result<()>;
 
 /// Starters in the order they run. Each part of the product registers its own here.
-pub const STARTERS: &[(&str, Starter)] = &[];
+pub const STARTERS: &[(&str, Starter)] = &[("clv_fit", starter_clv_fit)];
+
+/// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard
+/// have predictions (`clv_predictions`) on first launch.
+fn starter_clv_fit(ws: &Workspace) -> anyhow::Result<()> {
+    let spec = crate::engine::clv_job::sample_spec(SAMPLE_TRUTH)?;
+    crate::engine::clv_job::run_and_save(ws.db().conn(), &spec)?;
+    Ok(())
+}
 
 const SAMPLE_KEY: &str = "sample_data";
 

@@ -285,14 +285,11 @@ pub fn fit(rows: &[Rfm]) -> Result<BgNbdFit, BgNbdError> {
         return Err(BgNbdError::NoCustomers);
     }
     for (row, c) in rows.iter().enumerate() {
-        let ok = c.t.is_finite() && c.t_x.is_finite() && c.t_x >= 0.0 && c.t > 0.0 && c.t_x <= c.t;
+        let ok = c.t.is_finite() && c.t_x.is_finite() && c.t_x >= 0.0 && c.t_x <= c.t;
         if !ok {
             return Err(BgNbdError::InvalidInput {
                 row,
-                why: format!(
-                    "need 0 <= t_x <= T and T > 0, got t_x = {}, T = {}",
-                    c.t_x, c.t
-                ),
+                why: format!("need 0 <= t_x <= T, got t_x = {}, T = {}", c.t_x, c.t),
             });
         }
     }

@@ -7,6 +7,7 @@ pub mod bgnbd;
 pub mod gamma_gamma;
 pub mod hyp2f1;
 pub mod optim;
+pub mod rfm;
 pub mod special;
 pub mod value;
 

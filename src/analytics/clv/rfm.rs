@@ -1,0 +1,225 @@
+//! The RFM summary in DuckDB SQL (Fader & Hardie conventions), built as text: pure, no I/O.
+//!
+//! Three statements, run in order by the CLV job:
+//! 1. [`RfmQuery::days_sql`] reads the transaction log once into a temp table of purchase days
+//!    (all purchases of a customer on one calendar day collapse into one row, amounts summed),
+//!    and keeps one counted row per kind of excluded input (missing customer, unparseable date,
+//!    missing amount, zero or negative amount) so they can be reported.
+//! 2. [`STATS_SQL`] counts what was kept and excluded and finds the last purchase date (the
+//!    default calibration end).
+//! 3. [`RfmQuery::summary_sql`] summarises the calibration period per customer and counts the
+//!    holdout purchase days.
+//!
+//! Dates may be DATE, TIMESTAMP or text: the column is cast with `TRY_CAST` to DATE, then via
+//! TIMESTAMP (for text such as `2024-03-01 10:15:00`); what neither parses is excluded and
+//! counted. Identifiers are quoted, file paths and dates are literals.
+
+use chrono::NaiveDate;
+
+use crate::engine::sql::{quote_ident, quote_literal, quote_qualified};
+
+/// Temp table of purchase days and excluded-row counts.
+pub const DAYS_TABLE: &str = "clv_days";
+/// Temp table of the per-customer summary (`rn` orders customers; predictions join on it).
+pub const RFM_TABLE: &str = "clv_rfm";
+
+/// Where the transactions come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxnSource {
+    /// A table or view of the database (optionally `schema.table`).
+    Table(String),
+    /// A file read by a DuckDB table function such as `read_csv_auto`.
+    File { reader: &'static str, path: String },
+}
+
+impl TxnSource {
+    /// The relation as it appears after FROM.
+    pub fn relation_sql(&self) -> String {
+        match self {
+            TxnSource::Table(name) => quote_qualified(name),
+            TxnSource::File { reader, path } => format!("{reader}({})", quote_literal(path)),
+        }
+    }
+}
+
+/// Columns and periods of an RFM summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RfmQuery {
+    pub source: TxnSource,
+    pub customer: String,
+    pub date: String,
+    pub amount: String,
+}
+
+/// Categories of input rows in [`DAYS_TABLE`].
+pub const KEPT: &str = "purchase";
+pub const MISSING_CUSTOMER: &str = "missing_customer";
+pub const UNPARSEABLE_DATE: &str = "unparseable_date";
+pub const MISSING_AMOUNT: &str = "missing_amount";
+pub const NON_POSITIVE_AMOUNT: &str = "non_positive_amount";
+
+/// One row: kept rows, purchase days, excluded rows per reason, an example unparseable date,
+/// first and last purchase date.
+pub const STATS_SQL: &str = "SELECT
+    coalesce(sum(n) FILTER (WHERE category = 'purchase'), 0)::BIGINT AS purchase_rows,
+    count(*) FILTER (WHERE category = 'purchase') AS purchase_days,
+    coalesce(sum(n) FILTER (WHERE category = 'missing_customer'), 0)::BIGINT AS missing_customer,
+    coalesce(sum(n) FILTER (WHERE category = 'unparseable_date'), 0)::BIGINT AS unparseable_date,
+    coalesce(sum(n) FILTER (WHERE category = 'missing_amount'), 0)::BIGINT AS missing_amount,
+    coalesce(sum(n) FILTER (WHERE category = 'non_positive_amount'), 0)::BIGINT AS non_positive_amount,
+    any_value(example) FILTER (WHERE category = 'unparseable_date') AS unparseable_example,
+    min(d) FILTER (WHERE category = 'purchase') AS first_purchase,
+    max(d) FILTER (WHERE category = 'purchase') AS last_purchase
+FROM clv_days";
+
+impl RfmQuery {
+    /// `CREATE TEMP TABLE clv_days`: one pass over the source.
+    pub fn days_sql(&self) -> String {
+        let c = quote_ident(&self.customer);
+        let d = quote_ident(&self.date);
+        let a = quote_ident(&self.amount);
+        let rel = self.source.relation_sql();
+        format!(
+            "CREATE OR REPLACE TEMP TABLE {DAYS_TABLE} AS
+WITH src AS (
+    SELECT {c} AS customer_id,
+           coalesce(TRY_CAST({d} AS DATE), TRY_CAST(TRY_CAST({d} AS TIMESTAMP) AS DATE)) AS d,
+           TRY_CAST({a} AS DOUBLE) AS amount,
+           {d} AS raw_date
+    FROM {rel}
+), classified AS (
+    SELECT *, CASE
+        WHEN customer_id IS NULL THEN '{MISSING_CUSTOMER}'
+        WHEN d IS NULL THEN '{UNPARSEABLE_DATE}'
+        WHEN amount IS NULL OR isnan(amount) THEN '{MISSING_AMOUNT}'
+        WHEN amount <= 0 THEN '{NON_POSITIVE_AMOUNT}'
+        ELSE '{KEPT}' END AS category
+    FROM src
+)
+SELECT CASE WHEN category = '{KEPT}' THEN customer_id END AS customer_id,
+       CASE WHEN category = '{KEPT}' THEN d END AS d,
+       category,
+       count(*) AS n,
+       sum(amount) FILTER (WHERE category = '{KEPT}') AS total,
+       any_value(CAST(raw_date AS VARCHAR)) FILTER (WHERE category = '{UNPARSEABLE_DATE}') AS example
+FROM classified
+GROUP BY ALL"
+        )
+    }
+
+    /// `CREATE TEMP TABLE clv_rfm`: per customer with a first purchase on or before
+    /// `calibration_end`: frequency, recency and T in weeks, monetary value (mean of the repeat
+    /// days' totals, 0 without repeats), first purchase date, and holdout purchase days in
+    /// (calibration_end, observation_end] (0 without an observation end).
+    pub fn summary_sql(calibration_end: NaiveDate, observation_end: Option<NaiveDate>) -> String {
+        let cal = date_literal(calibration_end);
+        let holdout = match observation_end {
+            Some(obs) => format!(
+                "SELECT customer_id, count(*) AS holdout_purchases FROM days
+    WHERE d > {cal} AND d <= {} GROUP BY customer_id",
+                date_literal(obs)
+            ),
+            // Same shape, no rows.
+            None => "SELECT customer_id, count(*) AS holdout_purchases FROM days WHERE false GROUP BY customer_id"
+                .to_string(),
+        };
+        format!(
+            "CREATE OR REPLACE TEMP TABLE {RFM_TABLE} AS
+WITH days AS (
+    SELECT customer_id, d, total FROM {DAYS_TABLE} WHERE category = '{KEPT}'
+), cal AS (
+    SELECT customer_id, d, total, min(d) OVER (PARTITION BY customer_id) AS first_d
+    FROM days WHERE d <= {cal}
+), summary AS (
+    SELECT customer_id,
+           (count(*) - 1)::BIGINT AS frequency,
+           date_diff('day', min(d), max(d)) / 7.0 AS recency,
+           date_diff('day', min(d), {cal}) / 7.0 AS \"T\",
+           coalesce(avg(total) FILTER (WHERE d > first_d), 0.0) AS monetary_value,
+           min(d) AS first_purchase
+    FROM cal GROUP BY customer_id
+), holdout AS (
+    {holdout}
+)
+SELECT (row_number() OVER (ORDER BY s.customer_id) - 1)::BIGINT AS rn,
+       s.customer_id, s.frequency, s.recency::DOUBLE AS recency, s.\"T\"::DOUBLE AS \"T\",
+       s.monetary_value::DOUBLE AS monetary_value, s.first_purchase,
+       coalesce(h.holdout_purchases, 0)::BIGINT AS holdout_purchases
+FROM summary s LEFT JOIN holdout h ON s.customer_id = h.customer_id"
+        )
+    }
+}
+
+/// Customers in [`RFM_TABLE`] whose first purchase lies after the calibration end are not in
+/// it; this counts them (they are reported, not modelled).
+pub fn late_customers_sql(calibration_end: NaiveDate) -> String {
+    format!(
+        "SELECT count(*) FROM (SELECT customer_id FROM {DAYS_TABLE} WHERE category = '{KEPT}'
+         GROUP BY customer_id HAVING min(d) > {})",
+        date_literal(calibration_end)
+    )
+}
+
+/// Weekly repeat purchases of the calibration customers, for the tracking chart: week index
+/// since the earliest first purchase, repeat purchase days in that week.
+pub fn weekly_repeats_sql(start: NaiveDate, end: NaiveDate) -> String {
+    format!(
+        "SELECT (date_diff('day', {s}, d.d) // 7)::BIGINT AS week, count(*)::BIGINT AS repeats
+FROM {DAYS_TABLE} d JOIN {RFM_TABLE} r ON d.customer_id = r.customer_id
+WHERE d.category = '{KEPT}' AND d.d > r.first_purchase AND d.d <= {e}
+GROUP BY ALL ORDER BY week",
+        s = date_literal(start),
+        e = date_literal(end)
+    )
+}
+
+/// Calibration cohorts: customers per first-purchase day, as days since `start`.
+pub fn cohorts_sql(start: NaiveDate) -> String {
+    format!(
+        "SELECT date_diff('day', {}, first_purchase)::BIGINT AS day, count(*)::BIGINT AS customers
+FROM {RFM_TABLE} GROUP BY ALL ORDER BY day",
+        date_literal(start)
+    )
+}
+
+/// `DATE 'YYYY-MM-DD'`.
+pub fn date_literal(d: NaiveDate) -> String {
+    format!("DATE {}", quote_literal(&d.format("%Y-%m-%d").to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query() -> RfmQuery {
+        RfmQuery {
+            source: TxnSource::File {
+                reader: "read_csv_auto",
+                path: "/tmp/it's.csv".into(),
+            },
+            customer: "member\"id".into(),
+            date: "txn_date".into(),
+            amount: "amount".into(),
+        }
+    }
+
+    #[test]
+    fn identifiers_are_quoted_and_paths_are_literals() {
+        let sql = query().days_sql();
+        assert!(sql.contains("\"member\"\"id\" AS customer_id"), "{sql}");
+        assert!(sql.contains("read_csv_auto('/tmp/it''s.csv')"), "{sql}");
+        assert!(sql.contains("TRY_CAST(\"txn_date\" AS DATE)"));
+        let t = TxnSource::Table("main.loyalty_transactions".into());
+        assert_eq!(t.relation_sql(), "\"main\".\"loyalty_transactions\"");
+    }
+
+    #[test]
+    fn summary_uses_the_given_dates() {
+        let cal = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let obs = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+        let sql = RfmQuery::summary_sql(cal, Some(obs));
+        assert!(sql.contains("d <= DATE '2025-06-30'"));
+        assert!(sql.contains("d > DATE '2025-06-30' AND d <= DATE '2025-12-31'"));
+        assert!(!RfmQuery::summary_sql(cal, None).contains("2025-12-31"));
+    }
+}
