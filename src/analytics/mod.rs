@@ -1,3 +1,4 @@
 //! Pure domain logic: SQL builders and CLV math. No terminal, no files.
 
 pub mod clv;
+pub mod deciles;
