@@ -2,3 +2,4 @@
 
 pub mod clv;
 pub mod deciles;
+pub mod decile_table;
