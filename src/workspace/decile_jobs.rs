@@ -421,6 +421,125 @@ pub fn render_job(existing: Option<&str>, job: &DecileJob) -> String {
     doc.to_string()
 }
 
+/// Keys the pane edits, in file order, with a one-line hint each.
+pub const EDITABLE_KEYS: &[(&str, &str)] = &[
+    ("description", "free text shown in the pane (empty: none)"),
+    ("source", "table or view, optionally schema.table"),
+    ("identity", "identity column of the source (e.g. member_id)"),
+    ("metric", "SQL expression over the source's columns, summed"),
+    ("date_column", "DATE or TIMESTAMP column of the source"),
+    ("category", "category column (of category_table when that is set)"),
+    ("category_table", "dimension table holding the category (empty: the source)"),
+    ("category_key", "column of category_table joined to the identity"),
+    ("windows", "any of 1m 3m 6m 9m 12m lifetime, separated by spaces or commas"),
+    ("as_of", "latest, or the last day included: 2025-12-31"),
+    ("buckets", "4, 10 or 100"),
+    ("filter", "SQL condition over the source's columns (empty: none)"),
+    ("output_prefix", "writes <prefix>_deciles and <prefix>_deciles_profile"),
+    ("mode", "window or cumulative"),
+];
+
+/// The value of `key` in `job` as the pane shows and edits it.
+pub fn key_text(job: &DecileJob, key: &str) -> String {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    match key {
+        "description" => opt(&job.description),
+        "source" => job.source.clone(),
+        "identity" => job.identity.clone(),
+        "metric" => job.metric.clone(),
+        "date_column" => job.date_column.clone(),
+        "category" => job.category.clone(),
+        "category_table" => opt(&job.category_table),
+        "category_key" => opt(&job.category_key),
+        "windows" => job
+            .windows
+            .iter()
+            .map(|w| w.label())
+            .collect::<Vec<_>>()
+            .join(" "),
+        "as_of" => match job.as_of {
+            AsOf::Latest => "latest".into(),
+            AsOf::Date(d) => d.to_string(),
+        },
+        "buckets" => job.buckets.to_string(),
+        "filter" => opt(&job.filter),
+        "output_prefix" => job.output_prefix.clone(),
+        "mode" => job.mode.label().into(),
+        _ => String::new(),
+    }
+}
+
+/// Sets one key of a job file from what the analyst typed, keeping everything
+/// else (comments included) as it is, and validates the result like a file on disk.
+/// An empty input removes the key (its default applies). Returns the new text and
+/// the job it defines; on error the caller keeps the old file.
+pub fn edit_key(
+    path: &Path,
+    text: &str,
+    key: &str,
+    input: &str,
+) -> Result<(String, DecileJob), DecileJobFileError> {
+    let Some(k) = EDITABLE_KEYS.iter().map(|(k, _)| *k).find(|k| *k == key) else {
+        return Err(DecileJobFileError::Parse {
+            path: path.to_path_buf(),
+            message: format!("unknown key `{key}`"),
+        });
+    };
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        DecileJobFileError::Parse {
+            path: path.to_path_buf(),
+            message: e.message().to_string(),
+        }
+    })?;
+    let input = input.trim();
+    let value: Option<Value> = if input.is_empty() {
+        None
+    } else {
+        Some(match k {
+            "windows" => Value::Array(
+                input
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.trim_matches(|c| c == '"' || c == '[' || c == ']'))
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            ),
+            "buckets" => match input.parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => Value::from(input),
+            },
+            "as_of" => match NaiveDate::parse_from_str(input, "%Y-%m-%d") {
+                Ok(d) => date_value(d),
+                Err(_) => Value::from(input),
+            },
+            _ => Value::from(input),
+        })
+    };
+    match value {
+        None => {
+            doc.remove(k);
+        }
+        Some(mut v) => match doc.get_mut(k) {
+            Some(Item::Value(old)) => {
+                *v.decor_mut() = old.decor().clone();
+                *old = v;
+            }
+            _ => doc[k] = Item::Value(v),
+        },
+    }
+    let new_text = doc.to_string();
+    let job = parse_job(path, &new_text)?;
+    Ok((new_text, job))
+}
+
+/// Writes already-validated file text atomically.
+pub fn write_job_text(path: &Path, text: &str) -> Result<(), DecileJobFileError> {
+    write_atomic(path, text.as_bytes()).map_err(|source| DecileJobFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Writes `job` to `dir/<name>.toml` atomically, keeping an existing file's comments.
 pub fn save_job(dir: &Path, job: &DecileJob) -> Result<PathBuf, DecileJobFileError> {
     let path = job_path(dir, &job.name);
@@ -556,6 +675,31 @@ filter = "transaction_type = 'STATUS_MILES'"
         assert!(out.contains("as_of = 2025-12-31"), "{out}");
         assert!(out.contains("mode = \"cumulative\""), "{out}");
         assert_eq!(parse_job(&p(), &out).unwrap(), j);
+    }
+
+    #[test]
+    fn edit_key_keeps_comments_and_validates() {
+        let (text, job) = edit_key(&p(), STARTER, "metric", "miles * 2").unwrap();
+        assert!(text.contains("metric = \"miles * 2\"            # status miles only"), "{text}");
+        assert_eq!(job.metric, "miles * 2");
+        let (text, job) = edit_key(&p(), &text, "windows", "1m, lifetime 3m").unwrap();
+        assert_eq!(job.windows, vec![Window::M1, Window::M3, Window::Lifetime]);
+        assert!(text.contains("# one flight is"), "{text}");
+        let (text, job) = edit_key(&p(), &text, "as_of", "2025-12-31").unwrap();
+        assert!(text.contains("as_of = 2025-12-31"));
+        assert_eq!(key_text(&job, "as_of"), "2025-12-31");
+        let (_, job) = edit_key(&p(), &text, "filter", "").unwrap();
+        assert_eq!(job.filter, None);
+        let e = edit_key(&p(), &text, "buckets", "7").unwrap_err();
+        assert!(matches!(e, DecileJobFileError::Invalid { key: "buckets", .. }));
+        let e = edit_key(&p(), &text, "windows", "2m").unwrap_err();
+        assert!(matches!(e, DecileJobFileError::Invalid { key: "windows", .. }));
+        assert!(edit_key(&p(), &text, "colour", "red").is_err());
+        for (k, _) in EDITABLE_KEYS {
+            let v = key_text(&job, k);
+            let (_, again) = edit_key(&p(), &text, k, &v).unwrap();
+            assert_eq!(key_text(&again, k), v, "{k}");
+        }
     }
 
     #[test]
