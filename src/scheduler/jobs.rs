@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use duckdb::Connection;
 
+use crate::analytics::decile_table::{BucketRow, DecileSummary, summary_sql};
 use crate::analytics::deciles::{AsOf, DecileJob, DecileSql, SpecError, Window};
 use crate::workspace::decile_jobs::{self, DecileJobFileError};
 
@@ -294,4 +295,58 @@ pub fn seed_starter_deciles(
         out.push(run_decile_job_file(conn, dir, name)?);
     }
     Ok(out)
+}
+
+/// Reads what the Deciles pane shows for `job` from its long table: `None` when the
+/// job has not been run yet (no table).
+pub fn read_decile_summary(
+    conn: &Connection,
+    job: &DecileJob,
+) -> Result<Option<DecileSummary>, DecileRunError> {
+    let err = DecileRunError::sql(job);
+    let long = job.long_table();
+    let exists: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM duckdb_tables() \
+             WHERE database_name = current_database() AND schema_name = current_schema() \
+               AND lower(table_name) = lower(?)",
+            [&long],
+            |r| r.get(0),
+        )
+        .map_err(DecileRunError::sql(job))?;
+    if !exists {
+        return Ok(None);
+    }
+    let read = || -> Result<DecileSummary, duckdb::Error> {
+        let mut stmt = conn.prepare(&summary_sql(&long))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<f64>>(4)?,
+                r.get::<_, Option<f64>>(5)?,
+                r.get::<_, Option<f64>>(6)?,
+            ))
+        })?;
+        let mut summary = DecileSummary::default();
+        for row in rows {
+            let (lookback, category, bucket, customers, total, min, max) = row?;
+            let Some(window) = Window::from_label(&lookback) else {
+                continue;
+            };
+            summary.rows.push(BucketRow {
+                window,
+                category: category.unwrap_or_default(),
+                bucket: u32::try_from(bucket).unwrap_or(0),
+                customers: u64::try_from(customers).unwrap_or(0),
+                total: total.unwrap_or(0.0),
+                min: min.unwrap_or(0.0),
+                max: max.unwrap_or(0.0),
+            });
+        }
+        Ok(summary)
+    };
+    read().map(Some).map_err(err)
 }
