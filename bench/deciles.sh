@@ -62,15 +62,10 @@ for _ in $(seq "$RUNS"); do
 done | median > "$OUT/clvdesk.t"
 
 # The exact script that ran is the long table's comment.
-"$BIN" query --workspace "$WS" --format json \
+"$BIN" query --workspace "$WS" --format jsonl \
   -c "SELECT comment FROM duckdb_tables() WHERE table_name = 'loyalty_miles_deciles'" \
-  | python3 -c 'import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[0])[0]["comment"] if sys.stdin else "")' \
-  > "$OUT/loyalty_miles.sql" 2>/dev/null || true
-if [ ! -s "$OUT/loyalty_miles.sql" ]; then
-  "$BIN" query --workspace "$WS" --format csv \
-    -c "SELECT comment FROM duckdb_tables() WHERE table_name = 'loyalty_miles_deciles'" \
-    | python3 -c 'import csv,sys; r=list(csv.reader(sys.stdin)); print(r[1][0])' > "$OUT/loyalty_miles.sql"
-fi
+  | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["comment"])' > "$OUT/loyalty_miles.sql"
+echo "script: $OUT/loyalty_miles.sql" >&2
 
 echo "python duckdb $(python3 -c 'import duckdb; print(duckdb.__version__)'): same script x$RUNS" >&2
 python3 - "$WS/warehouse.duckdb" "$OUT/loyalty_miles.sql" "$RUNS" > "$OUT/duckdb.t" <<'EOF'
