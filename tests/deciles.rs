@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use clvdesk::analytics::deciles::{AsOf, DecileJob, Mode, Window};
 use clvdesk::scheduler::jobs::{
-    DecileRunError, run_decile_job, run_decile_job_file, seed_starter_deciles,
+    DecileRunError, run_decile_job, run_decile_job_file, seed_starter_deciles_in,
 };
 use clvdesk::workspace::decile_jobs;
 use duckdb::{Connection, params};
@@ -37,7 +37,11 @@ fn sample_db() -> Connection {
         let mut app = conn.appender("customers").unwrap();
         let statuses = ["Star", "Nova", "Aurora"];
         for i in (1..=280).chain(301..=310).chain([10]) {
-            let status = if i <= 3 { "Tiny" } else { statuses[(i % 3) as usize] };
+            let status = if i <= 3 {
+                "Tiny"
+            } else {
+                statuses[(i % 3) as usize]
+            };
             app.append_row(params![i, "x@y", "a", "b", "NZ", status, d("2024-01-01")])
                 .unwrap();
         }
@@ -157,13 +161,21 @@ fn assert_same(conn: &Connection, table: &str, expected: &str) {
     assert!(n > 0, "{table} is empty");
     let missing = count(
         conn,
-        &format!("SELECT count(*) FROM (({expected}) EXCEPT ALL (SELECT id, lookback, category, bucket, total FROM {table}))"),
+        &format!(
+            "SELECT count(*) FROM (({expected}) EXCEPT ALL (SELECT id, lookback, category, bucket, total FROM {table}))"
+        ),
     );
     let extra = count(
         conn,
-        &format!("SELECT count(*) FROM ((SELECT id, lookback, category, bucket, total FROM {table}) EXCEPT ALL ({expected}))"),
+        &format!(
+            "SELECT count(*) FROM ((SELECT id, lookback, category, bucket, total FROM {table}) EXCEPT ALL ({expected}))"
+        ),
     );
-    assert_eq!((missing, extra), (0, 0), "{table} differs from the expectation");
+    assert_eq!(
+        (missing, extra),
+        (0, 0),
+        "{table} differs from the expectation"
+    );
 }
 
 fn bucket_of(conn: &Connection, id: i64, lookback: &str) -> Option<i64> {
@@ -196,11 +208,18 @@ fn window_mode_matches_the_independent_formulation() {
     // The awkward members, spelled out.
     assert_eq!(bucket_of(&conn, 301, "12m"), None);
     assert!(bucket_of(&conn, 301, "lifetime").is_some());
-    assert_eq!(bucket_of(&conn, 302, "1m"), None, "NULL-only metric is inactive");
+    assert_eq!(
+        bucket_of(&conn, 302, "1m"),
+        None,
+        "NULL-only metric is inactive"
+    );
     assert_eq!(bucket_of(&conn, 302, "3m"), None);
     assert!(bucket_of(&conn, 302, "6m").is_some());
     assert_eq!(bucket_of(&conn, 303, "lifetime"), None, "filtered out");
-    assert!(bucket_of(&conn, 304, "1m").is_some(), "the as-of day is included");
+    assert!(
+        bucket_of(&conn, 304, "1m").is_some(),
+        "the as-of day is included"
+    );
     assert!(bucket_of(&conn, 305, "1m").is_some());
     assert_eq!(bucket_of(&conn, 306, "1m"), None);
     assert!(bucket_of(&conn, 306, "3m").is_some());
@@ -280,7 +299,9 @@ fn profile_has_every_identity_and_the_long_tables_buckets() {
         assert_eq!(
             count(
                 &conn,
-                &format!("SELECT coalesce(sum(cardinality({c})), 0) FROM loyalty_miles_deciles_profile")
+                &format!(
+                    "SELECT coalesce(sum(cardinality({c})), 0) FROM loyalty_miles_deciles_profile"
+                )
             ),
             count(
                 &conn,
@@ -335,7 +356,8 @@ fn category_from_the_source_gives_one_map_entry_per_category() {
     let s = run_decile_job(&conn, &job).unwrap();
     // Latest date in the data: the last day is included.
     assert_eq!(s.as_of, d("2025-07-19"));
-    let totals = "SELECT w.lookback, p.cust AS id, p.product_cat AS category, sum(p.amount) AS total
+    let totals =
+        "SELECT w.lookback, p.cust AS id, p.product_cat AS category, sum(p.amount) AS total
         FROM w JOIN purchases p ON p.ts >= w.lo AND p.ts < w.hi
         GROUP BY ALL HAVING sum(p.amount) IS NOT NULL";
     let bounds = [
@@ -349,14 +371,22 @@ fn category_from_the_source_gives_one_map_entry_per_category() {
             "SELECT max(cardinality(buckets_lifetime)) FROM shop_deciles_profile"
         ) > 1
     );
-    assert!(count(&conn, "SELECT count(*) FROM shop_deciles WHERE lookback = '3m' AND id = 0") > 0);
+    assert!(
+        count(
+            &conn,
+            "SELECT count(*) FROM shop_deciles WHERE lookback = '3m' AND id = 0"
+        ) > 0
+    );
 }
 
 #[test]
 fn a_failed_run_leaves_the_previous_tables() {
     let conn = sample_db();
     run_decile_job(&conn, &loyalty_job("2025-06-30")).unwrap();
-    let before = count(&conn, "SELECT sum(total * bucket) FROM loyalty_miles_deciles");
+    let before = count(
+        &conn,
+        "SELECT sum(total * bucket) FROM loyalty_miles_deciles",
+    );
     // The second statement fails: a view stands where the profile table goes.
     conn.execute_batch(
         "DROP TABLE loyalty_miles_deciles_profile;
@@ -366,17 +396,24 @@ fn a_failed_run_leaves_the_previous_tables() {
     let err = run_decile_job(&conn, &loyalty_job("2025-03-31")).unwrap_err();
     assert!(matches!(err, DecileRunError::Sql { .. }), "{err}");
     assert_eq!(
-        count(&conn, "SELECT sum(total * bucket) FROM loyalty_miles_deciles"),
+        count(
+            &conn,
+            "SELECT sum(total * bucket) FROM loyalty_miles_deciles"
+        ),
         before
     );
     assert!(conn.is_autocommit(), "the transaction was closed");
     // A metric that fails at run time, likewise.
-    conn.execute_batch("DROP VIEW loyalty_miles_deciles_profile").unwrap();
+    conn.execute_batch("DROP VIEW loyalty_miles_deciles_profile")
+        .unwrap();
     let mut job = loyalty_job("2025-03-31");
     job.metric = "CAST(details || 'x' AS INTEGER)".into();
     assert!(run_decile_job(&conn, &job).is_err());
     assert_eq!(
-        count(&conn, "SELECT sum(total * bucket) FROM loyalty_miles_deciles"),
+        count(
+            &conn,
+            "SELECT sum(total * bucket) FROM loyalty_miles_deciles"
+        ),
         before
     );
 }
@@ -428,7 +465,10 @@ fn catalog_errors_name_the_key() {
     let s = run_decile_job(&conn, &j).unwrap();
     assert_eq!(s.as_of, d("2025-01-02"));
     assert_eq!(
-        count(&conn, "SELECT bucket FROM odd_deciles WHERE id = 2 AND lookback = '1m'"),
+        count(
+            &conn,
+            "SELECT bucket FROM odd_deciles WHERE id = 2 AND lookback = '1m'"
+        ),
         1
     );
 }
@@ -438,7 +478,7 @@ fn starter_job_is_seeded_run_and_kept_when_edited() {
     let conn = sample_db();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join(decile_jobs::DIR);
-    let runs = seed_starter_deciles(&conn, &dir).unwrap();
+    let runs = seed_starter_deciles_in(&conn, &dir).unwrap();
     assert_eq!(runs.len(), 1);
     let s = &runs[0];
     assert_eq!(s.job, "loyalty_miles");
@@ -471,7 +511,7 @@ fn starter_job_is_seeded_run_and_kept_when_edited() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("# Starter decile job"), "comments kept");
     assert!(text.contains("buckets = 4"));
-    seed_starter_deciles(&conn, &dir).unwrap();
+    seed_starter_deciles_in(&conn, &dir).unwrap();
     assert_eq!(
         count(&conn, "SELECT max(bucket) FROM loyalty_miles_deciles"),
         4
@@ -482,4 +522,46 @@ fn starter_job_is_seeded_run_and_kept_when_edited() {
         run_decile_job_file(&conn, &dir, "nope"),
         Err(DecileRunError::File(_))
     ));
+}
+
+#[test]
+fn a_new_workspace_is_seeded_with_the_starter_job_on_the_sample_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = clvdesk::workspace::Workspace::open_folder(tmp.path()).unwrap();
+    let conn = ws.db().conn();
+    let file = tmp.path().join("deciles/loyalty_miles.toml");
+    assert!(file.is_file(), "starter job file written");
+    let as_of: NaiveDate = conn
+        .query_row("SELECT max(txn_date) FROM loyalty_transactions", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    // The starter's windows, bounds computed here by hand from as_of.
+    let end = as_of + chrono::Days::new(1);
+    let back = |n| (end - chrono::Months::new(n)).to_string();
+    let (m1, m3, m6, m12, e) = (back(1), back(3), back(6), back(12), end.to_string());
+    let bounds = [
+        ("1m", m1.as_str(), e.as_str()),
+        ("3m", m3.as_str(), e.as_str()),
+        ("6m", m6.as_str(), e.as_str()),
+        ("12m", m12.as_str(), e.as_str()),
+        ("lifetime", "1900-01-01", e.as_str()),
+    ];
+    assert_same(
+        conn,
+        "loyalty_miles_deciles",
+        &expected_sql(&bounds, 10, LOYALTY_TOTALS),
+    );
+    assert_eq!(
+        count(conn, "SELECT count(*) FROM loyalty_miles_deciles_profile"),
+        count(
+            conn,
+            "SELECT count(DISTINCT member_id) FROM loyalty_transactions"
+        )
+    );
+    // Opening again does not run the starter twice (the seed records it).
+    drop(ws);
+    std::fs::write(&file, "broken =").unwrap();
+    let ws = clvdesk::workspace::Workspace::open_folder(tmp.path()).unwrap();
+    assert!(count(ws.db().conn(), "SELECT count(*) FROM loyalty_miles_deciles") > 0);
 }

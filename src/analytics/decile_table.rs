@@ -187,7 +187,9 @@ mod tests {
     #[test]
     fn sql_quotes_values() {
         let q = bucket_members_sql("x_deciles", Window::M3, "O'Neil", 2);
-        assert!(q.contains("lookback = '3m' AND CAST(category AS VARCHAR) = 'O''Neil' AND bucket = 2"));
+        assert!(
+            q.contains("lookback = '3m' AND CAST(category AS VARCHAR) = 'O''Neil' AND bucket = 2")
+        );
         assert!(summary_sql("a\"b").contains("FROM \"a\"\"b\""));
     }
 }

@@ -297,7 +297,10 @@ fn date_lit(d: NaiveDate) -> String {
 
 /// Quotes `table` or `schema.table` part by part.
 pub fn quote_table(name: &str) -> String {
-    name.split('.').map(quote_ident).collect::<Vec<_>>().join(".")
+    name.split('.')
+        .map(quote_ident)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// Whether `s` is a plain SQL name: ASCII letters, digits and `_`, not starting with
@@ -607,7 +610,10 @@ impl DecileJob {
         }
         src_cols.push(format!("{date} AS d"));
         src_cols.push(format!("{} AS v", wrap(&self.metric, metric_lc)));
-        let mut conds = vec![format!("{id} IS NOT NULL"), format!("{date} < {}", date_lit(end))];
+        let mut conds = vec![
+            format!("{id} IS NOT NULL"),
+            format!("{date} < {}", date_lit(end)),
+        ];
         // In window mode without lifetime, nothing older than the longest window counts.
         let lower = if self.windows.contains(&Window::Lifetime) || self.mode == Mode::Cumulative {
             None
@@ -635,11 +641,9 @@ impl DecileJob {
                     (None, true) => None,
                     (Some(s), true) => Some(format!("d >= {}", date_lit(s))),
                     (None, false) => Some(format!("d < {}", date_lit(b.end))),
-                    (Some(s), false) => Some(format!(
-                        "d >= {} AND d < {}",
-                        date_lit(s),
-                        date_lit(b.end)
-                    )),
+                    (Some(s), false) => {
+                        Some(format!("d >= {} AND d < {}", date_lit(s), date_lit(b.end)))
+                    }
                 };
                 let col = quote_ident(&format!("t_{}", b.window.label()));
                 match cond {
@@ -861,14 +865,20 @@ mod tests {
             ]
         );
         assert_eq!(req[1].table, "customers");
-        assert_eq!(req[1].columns[1], ("category", "loyalty_status".to_string()));
+        assert_eq!(
+            req[1].columns[1],
+            ("category", "loyalty_status".to_string())
+        );
 
         let mut j = loyalty();
         j.category_table = None;
         j.category_key = None;
         let req = j.required_columns();
         assert_eq!(req.len(), 1);
-        assert_eq!(req[0].columns[2], ("category", "loyalty_status".to_string()));
+        assert_eq!(
+            req[0].columns[2],
+            ("category", "loyalty_status".to_string())
+        );
     }
 
     #[test]
@@ -895,11 +905,19 @@ mod tests {
         // Lifetime present: no lower bound on the scan.
         assert!(!long.contains("\"txn_date\" >="));
         let profile = &sql.statements[1];
-        assert!(profile.contains("SELECT DISTINCT \"member_id\" AS id FROM \"loyalty_transactions\""));
-        assert!(profile.contains("coalesce(maps.\"buckets_lifetime\", MAP {}) AS \"buckets_lifetime\""));
+        assert!(
+            profile.contains("SELECT DISTINCT \"member_id\" AS id FROM \"loyalty_transactions\"")
+        );
+        assert!(
+            profile.contains("coalesce(maps.\"buckets_lifetime\", MAP {}) AS \"buckets_lifetime\"")
+        );
         assert!(profile.contains("FILTER (WHERE lookback = '3m')) AS \"buckets_3m\""));
         let script = sql.script("decile job loyalty_miles\nas_of 2025-12-31");
-        assert!(script.starts_with("-- decile job loyalty_miles\n-- as_of 2025-12-31\nBEGIN TRANSACTION;"));
+        assert!(
+            script.starts_with(
+                "-- decile job loyalty_miles\n-- as_of 2025-12-31\nBEGIN TRANSACTION;"
+            )
+        );
         assert!(script.trim_end().ends_with("COMMIT;"));
     }
 
@@ -931,7 +949,9 @@ mod tests {
         let sql = j.build_sql(d("2024-02-29")).unwrap();
         let long = &sql.statements[0];
         assert!(long.contains("FROM \"main\".\"we\"\"ird\""));
-        assert!(long.contains("SELECT \"cust id\" AS id, \"seg\"\"x\" AS category, \"ts\" AS d, (amount * 2) AS v"));
+        assert!(long.contains(
+            "SELECT \"cust id\" AS id, \"seg\"\"x\" AS category, \"ts\" AS d, (amount * 2) AS v"
+        ));
         assert!(long.contains("NTILE(4)"));
         assert!(!long.contains("JOIN"));
         // 2024-03-01 - 9 months

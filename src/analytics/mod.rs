@@ -1,5 +1,5 @@
 //! Pure domain logic: SQL builders and CLV math. No terminal, no files.
 
 pub mod clv;
-pub mod deciles;
 pub mod decile_table;
+pub mod deciles;

@@ -105,10 +105,7 @@ pub fn check_catalog(conn: &Connection, job: &DecileJob) -> Result<(), DecileRun
     for req in job.required_columns() {
         let cols = table_columns(conn, &req.table).map_err(DecileRunError::sql(job))?;
         if cols.is_empty() {
-            return Err(catalog(
-                req.key,
-                format!("table `{}` not found", req.table),
-            ));
+            return Err(catalog(req.key, format!("table `{}` not found", req.table)));
         }
         for (key, col) in &req.columns {
             let Some((_, ty)) = cols.iter().find(|(c, _)| c.eq_ignore_ascii_case(col)) else {
@@ -170,10 +167,7 @@ pub fn plan_decile_job(conn: &Connection, job: &DecileJob) -> Result<DecileSql, 
 /// The comment header of a job's script.
 pub fn script_header(job: &DecileJob, plan: &DecileSql) -> String {
     let as_of = match job.as_of {
-        AsOf::Latest => format!(
-            "{} (latest {}.{})",
-            plan.as_of, job.source, job.date_column
-        ),
+        AsOf::Latest => format!("{} (latest {}.{})", plan.as_of, job.source, job.date_column),
         AsOf::Date(d) => d.to_string(),
     };
     let windows: Vec<&str> = job.windows.iter().map(|w| w.label()).collect();
@@ -206,8 +200,10 @@ pub fn run_decile_job(
             message: "the connection is inside a transaction already".into(),
         });
     }
-    let tx = conn.unchecked_transaction().map_err(DecileRunError::sql(job))?;
-    let run = || -> Result<(u64, Vec<(Window, u64)>, u64), duckdb::Error> {
+    let tx = conn
+        .unchecked_transaction()
+        .map_err(DecileRunError::sql(job))?;
+    let run = || -> Result<(Vec<(Window, u64)>, u64), duckdb::Error> {
         for stmt in &plan.statements {
             tx.execute_batch(stmt)?;
         }
@@ -235,16 +231,11 @@ pub fn run_decile_job(
             })
             .collect();
         let profile_rows: i64 =
-            tx.query_row(&format!("SELECT count(*) FROM {profile}"), [], |r| {
-                r.get(0)
-            })?;
-        Ok((
-            ranked.iter().map(|(_, n)| n).sum(),
-            ranked,
-            u64::try_from(profile_rows).unwrap_or(0),
-        ))
+            tx.query_row(&format!("SELECT count(*) FROM {profile}"), [], |r| r.get(0))?;
+        Ok((ranked, u64::try_from(profile_rows).unwrap_or(0)))
     };
-    let (long_rows, ranked, profile_rows) = run().map_err(DecileRunError::sql(job))?;
+    let (ranked, profile_rows) = run().map_err(DecileRunError::sql(job))?;
+    let long_rows = ranked.iter().map(|(_, n)| n).sum();
     tx.commit().map_err(err)?;
     Ok(DecileRunSummary {
         job: job.name.clone(),
@@ -270,10 +261,20 @@ pub fn run_decile_job_file(
     run_decile_job(conn, &job)
 }
 
-/// Writes the starter decile jobs into `dir` (the workspace's `deciles/` folder) and
-/// runs them, so the Deciles pane has data on first launch. An existing file is kept
+/// The seeding starter (`workspace::seed::STARTERS`): writes the starter decile jobs
+/// into the workspace's `deciles/` folder and runs them, so the Deciles pane has data
+/// on first launch.
+pub fn seed_starter_deciles(ws: &crate::workspace::Workspace) -> anyhow::Result<()> {
+    seed_starter_deciles_in(
+        ws.db().conn(),
+        &ws.path(crate::workspace::paths::folders::DECILES),
+    )?;
+    Ok(())
+}
+
+/// Writes the starter decile jobs into `dir` and runs them. An existing file is kept
 /// as it is (the analyst may have edited it) and run as it is.
-pub fn seed_starter_deciles(
+pub fn seed_starter_deciles_in(
     conn: &Connection,
     dir: &Path,
 ) -> Result<Vec<DecileRunSummary>, DecileRunError> {
@@ -285,12 +286,12 @@ pub fn seed_starter_deciles(
                 path: dir.to_path_buf(),
                 source,
             })?;
-            crate::workspace::atomic::write_atomic(&path, text.as_bytes()).map_err(
-                |source| DecileJobFileError::Io {
+            crate::workspace::atomic::write_atomic(&path, text.as_bytes()).map_err(|source| {
+                DecileJobFileError::Io {
                     path: path.clone(),
                     source,
-                },
-            )?;
+                }
+            })?;
         }
         out.push(run_decile_job_file(conn, dir, name)?);
     }

@@ -35,7 +35,7 @@ use crate::analytics::deciles::{
 use crate::workspace::atomic::write_atomic;
 
 /// Folder of the workspace holding decile job files.
-pub const DIR: &str = "deciles";
+pub const DIR: &str = crate::workspace::paths::folders::DECILES;
 
 /// Starter jobs written into a new workspace: (name, file text).
 pub const STARTER_JOBS: &[(&str, &str)] = &[("loyalty_miles", STARTER_LOYALTY_MILES)];
@@ -316,7 +316,11 @@ fn key_values(job: &DecileJob) -> Vec<(&'static str, Option<Value>, bool)> {
     let opt = |v: &Option<String>| v.as_deref().map(Value::from);
     let windows: toml_edit::Array = job.windows.iter().map(|w| w.label()).collect();
     vec![
-        ("description", opt(&job.description), job.description.is_none()),
+        (
+            "description",
+            opt(&job.description),
+            job.description.is_none(),
+        ),
         ("source", s(&job.source), false),
         ("identity", s(&job.identity), false),
         ("metric", s(&job.metric), false),
@@ -428,14 +432,32 @@ pub const EDITABLE_KEYS: &[(&str, &str)] = &[
     ("identity", "identity column of the source (e.g. member_id)"),
     ("metric", "SQL expression over the source's columns, summed"),
     ("date_column", "DATE or TIMESTAMP column of the source"),
-    ("category", "category column (of category_table when that is set)"),
-    ("category_table", "dimension table holding the category (empty: the source)"),
-    ("category_key", "column of category_table joined to the identity"),
-    ("windows", "any of 1m 3m 6m 9m 12m lifetime, separated by spaces or commas"),
+    (
+        "category",
+        "category column (of category_table when that is set)",
+    ),
+    (
+        "category_table",
+        "dimension table holding the category (empty: the source)",
+    ),
+    (
+        "category_key",
+        "column of category_table joined to the identity",
+    ),
+    (
+        "windows",
+        "any of 1m 3m 6m 9m 12m lifetime, separated by spaces or commas",
+    ),
     ("as_of", "latest, or the last day included: 2025-12-31"),
     ("buckets", "4, 10 or 100"),
-    ("filter", "SQL condition over the source's columns (empty: none)"),
-    ("output_prefix", "writes <prefix>_deciles and <prefix>_deciles_profile"),
+    (
+        "filter",
+        "SQL condition over the source's columns (empty: none)",
+    ),
+    (
+        "output_prefix",
+        "writes <prefix>_deciles and <prefix>_deciles_profile",
+    ),
     ("mode", "window or cumulative"),
 ];
 
@@ -485,12 +507,12 @@ pub fn edit_key(
             message: format!("unknown key `{key}`"),
         });
     };
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        DecileJobFileError::Parse {
-            path: path.to_path_buf(),
-            message: e.message().to_string(),
-        }
-    })?;
+    let mut doc: DocumentMut =
+        text.parse()
+            .map_err(|e: toml_edit::TomlError| DecileJobFileError::Parse {
+                path: path.to_path_buf(),
+                message: e.message().to_string(),
+            })?;
     let input = input.trim();
     let value: Option<Value> = if input.is_empty() {
         None
@@ -616,28 +638,46 @@ filter = "transaction_type = 'STATUS_MILES'"
         assert_eq!(j.buckets, 100);
         assert_eq!(j.mode, Mode::Cumulative);
         let text2 = text.replace("as_of=2025-06-30", "as_of='2025-06-30'");
-        assert_eq!(parse_job(Path::new("x.toml"), &text2).unwrap().as_of, j.as_of);
+        assert_eq!(
+            parse_job(Path::new("x.toml"), &text2).unwrap().as_of,
+            j.as_of
+        );
     }
 
     #[test]
     fn errors_name_file_and_key() {
         let e = parse_job(&p(), &format!("{STARTER}colour = 'red'\n")).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("ws/deciles/loyalty_miles.toml: line 12:"), "{msg}");
+        assert!(
+            msg.starts_with("ws/deciles/loyalty_miles.toml: line 12:"),
+            "{msg}"
+        );
         assert!(msg.contains("colour"), "{msg}");
 
         let e = parse_job(&p(), &format!("{STARTER}buckets = 7\n")).unwrap_err();
-        assert!(matches!(e, DecileJobFileError::Invalid { key: "buckets", .. }));
+        assert!(matches!(
+            e,
+            DecileJobFileError::Invalid { key: "buckets", .. }
+        ));
         assert!(e.to_string().contains("key `buckets`"));
 
         let e = parse_job(&p(), &format!("{STARTER}as_of = 'yesterday'\n")).unwrap_err();
-        assert!(matches!(e, DecileJobFileError::Invalid { key: "as_of", .. }));
+        assert!(matches!(
+            e,
+            DecileJobFileError::Invalid { key: "as_of", .. }
+        ));
 
         let e = parse_job(&p(), &STARTER.replace("\"12m\"", "\"2m\"")).unwrap_err();
-        assert!(matches!(e, DecileJobFileError::Invalid { key: "windows", .. }));
+        assert!(matches!(
+            e,
+            DecileJobFileError::Invalid { key: "windows", .. }
+        ));
 
         let e = parse_job(&p(), &STARTER.replace("metric = \"miles\"", "")).unwrap_err();
-        assert!(matches!(e, DecileJobFileError::Invalid { key: "metric", .. }));
+        assert!(matches!(
+            e,
+            DecileJobFileError::Invalid { key: "metric", .. }
+        ));
 
         let e = parse_job(&p(), &format!("{STARTER}mode = 'rolling'\n")).unwrap_err();
         assert!(matches!(e, DecileJobFileError::Invalid { key: "mode", .. }));
@@ -653,8 +693,14 @@ filter = "transaction_type = 'STATUS_MILES'"
         j.buckets = 4;
         j.filter = None;
         let out = render_job(Some(STARTER), &j);
-        assert!(out.starts_with("# Members ranked by status miles.\n"), "{out}");
-        assert!(out.contains("metric = \"miles * 2\"            # status miles only, see filter"), "{out}");
+        assert!(
+            out.starts_with("# Members ranked by status miles.\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("metric = \"miles * 2\"            # status miles only, see filter"),
+            "{out}"
+        );
         assert!(out.contains("buckets = 4"), "{out}");
         assert!(!out.contains("filter ="), "{out}");
         // untouched keys are byte-identical, defaults stay out of the file
@@ -680,7 +726,10 @@ filter = "transaction_type = 'STATUS_MILES'"
     #[test]
     fn edit_key_keeps_comments_and_validates() {
         let (text, job) = edit_key(&p(), STARTER, "metric", "miles * 2").unwrap();
-        assert!(text.contains("metric = \"miles * 2\"            # status miles only"), "{text}");
+        assert!(
+            text.contains("metric = \"miles * 2\"            # status miles only"),
+            "{text}"
+        );
         assert_eq!(job.metric, "miles * 2");
         let (text, job) = edit_key(&p(), &text, "windows", "1m, lifetime 3m").unwrap();
         assert_eq!(job.windows, vec![Window::M1, Window::M3, Window::Lifetime]);
@@ -691,9 +740,15 @@ filter = "transaction_type = 'STATUS_MILES'"
         let (_, job) = edit_key(&p(), &text, "filter", "").unwrap();
         assert_eq!(job.filter, None);
         let e = edit_key(&p(), &text, "buckets", "7").unwrap_err();
-        assert!(matches!(e, DecileJobFileError::Invalid { key: "buckets", .. }));
+        assert!(matches!(
+            e,
+            DecileJobFileError::Invalid { key: "buckets", .. }
+        ));
         let e = edit_key(&p(), &text, "windows", "2m").unwrap_err();
-        assert!(matches!(e, DecileJobFileError::Invalid { key: "windows", .. }));
+        assert!(matches!(
+            e,
+            DecileJobFileError::Invalid { key: "windows", .. }
+        ));
         assert!(edit_key(&p(), &text, "colour", "red").is_err());
         for (k, _) in EDITABLE_KEYS {
             let v = key_text(&job, k);
