@@ -10,5 +10,6 @@ pub mod analytics;
 pub mod cli;
 pub mod engine;
 pub mod sample;
+pub mod scheduler;
 pub mod tui;
 pub mod workspace;

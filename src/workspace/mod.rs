@@ -2,6 +2,7 @@
 //! atomic writes, first-run seeding from the embedded sample data.
 
 pub mod atomic;
+pub mod decile_jobs;
 pub mod paths;
 pub mod seed;
 

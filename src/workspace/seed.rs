@@ -53,7 +53,10 @@ pub const SAMPLE_TRUTH: &str = include_str!(concat!(
 pub type Starter = fn(&Workspace) -> anyhow::Result<()>;
 
 /// Starters in the order they run. Each part of the product registers its own here.
-pub const STARTERS: &[(&str, Starter)] = &[("clv_fit", starter_clv_fit)];
+pub const STARTERS: &[(&str, Starter)] = &[
+    ("clv_fit", starter_clv_fit),
+    ("deciles", crate::scheduler::jobs::seed_starter_deciles),
+];
 
 /// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard
 /// have predictions (`clv_predictions`) on first launch.
