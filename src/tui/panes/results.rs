@@ -1,0 +1,450 @@
+//! The results area of the SQL tab: an explicit state machine, a bounded page
+//! cache, and the grid drawn from it.
+//!
+//! A result is never held whole. The worker returns the first page and the
+//! source SQL; later pages are fetched (`LIMIT/OFFSET` in DuckDB) as the view
+//! scrolls, the exact count arrives in the background, sorting re-runs the
+//! source with `ORDER BY` in DuckDB, and export is DuckDB's `COPY`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use duckdb::arrow::array::{Array, RecordBatch};
+use duckdb::arrow::datatypes::{DataType, SchemaRef};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::engine::format::{self, ColumnFormatter};
+use crate::engine::worker::{QueryOutcome, RequestId, ResultPage, RowCount, sorted_source};
+use crate::tui::theme::{Slot, Theme};
+use crate::tui::widgets::grid::{CellKind, Grid, GridCell, GridSource, GridState};
+use crate::tui::widgets::sparkline::sparkline;
+
+/// Rows per page (the first page of a query is the same size).
+pub const PAGE_ROWS: usize = 1000;
+/// Pages kept in memory; the farthest from the view are dropped first.
+pub const MAX_PAGES: usize = 12;
+/// Widest sparkline drawn in a cell.
+const SPARK_WIDTH: usize = 24;
+
+/// What the results area shows.
+pub enum ResultsState {
+    Idle,
+    Running {
+        id: RequestId,
+        sql: String,
+        started: Instant,
+        progress: Option<f64>,
+    },
+    Ready(Box<ResultView>),
+    Executed {
+        statement: String,
+        rows_changed: Option<u64>,
+        elapsed: Duration,
+    },
+    Failed {
+        sql: String,
+        message: String,
+    },
+    Cancelled {
+        sql: String,
+        elapsed: Duration,
+    },
+}
+
+/// A result being browsed.
+pub struct ResultView {
+    pub schema: SchemaRef,
+    /// The query as run (None when it cannot be wrapped, e.g. SHOW).
+    pub base_source: Option<String>,
+    /// `(column, descending)` when sorted.
+    pub sort: Option<(usize, bool)>,
+    pub total: RowCount,
+    /// The background count failed or was cancelled.
+    pub count_error: Option<String>,
+    pub elapsed: Duration,
+    /// Page index -> rows `[i*PAGE_ROWS, (i+1)*PAGE_ROWS)` of the current source.
+    pages: BTreeMap<u64, RecordBatch>,
+    /// Request id -> page index, for fetches in flight.
+    pub inflight: HashMap<RequestId, u64>,
+    /// Request id of the query (its Count event still matters).
+    pub query_id: RequestId,
+    pub grid: GridState,
+    /// Jump to the last row once the count is known.
+    pub want_bottom: bool,
+    /// Whether each column is a LIST of numbers (drawn as a sparkline).
+    spark_cols: Vec<bool>,
+}
+
+impl ResultView {
+    pub fn new(query_id: RequestId, page: ResultPage) -> Self {
+        let spark_cols = page
+            .schema
+            .fields()
+            .iter()
+            .map(|f| is_number_list(f.data_type()))
+            .collect();
+        let mut pages = BTreeMap::new();
+        if page.batch.num_rows() > 0 {
+            pages.insert(0, page.batch);
+        }
+        ResultView {
+            schema: page.schema,
+            base_source: page.source,
+            sort: None,
+            total: page.total,
+            count_error: None,
+            elapsed: page.elapsed,
+            pages,
+            inflight: HashMap::new(),
+            query_id,
+            grid: GridState::default(),
+            want_bottom: false,
+            spark_cols,
+        }
+    }
+
+    /// The SQL whose rows are shown (sorted if a sort is set).
+    pub fn source(&self) -> Option<String> {
+        let base = self.base_source.as_ref()?;
+        Some(match self.sort {
+            Some((col, desc)) => sorted_source(base, self.schema.field(col).name(), desc),
+            None => base.clone(),
+        })
+    }
+
+    pub fn rows_known(&self) -> u64 {
+        self.total.value()
+    }
+
+    pub fn pages_cached(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Bytes held by the cached pages.
+    pub fn cached_bytes(&self) -> usize {
+        self.pages.values().map(|b| b.get_array_memory_size()).sum()
+    }
+
+    /// A page arrived. Drop pages farthest from the view beyond the cap.
+    pub fn insert_page(&mut self, page: u64, batch: RecordBatch) {
+        self.pages.insert(page, batch);
+        let here = self.grid.top / PAGE_ROWS as u64;
+        while self.pages.len() > MAX_PAGES {
+            let far = self
+                .pages
+                .keys()
+                .copied()
+                .max_by_key(|p| p.abs_diff(here))
+                .unwrap_or(page);
+            self.pages.remove(&far);
+        }
+    }
+
+    pub fn clear_pages(&mut self) {
+        self.pages.clear();
+    }
+
+    /// Pages the current view needs (visible rows plus one page ahead)
+    /// that are neither cached nor being fetched.
+    pub fn missing_pages(&self) -> Vec<u64> {
+        let total = self.rows_known();
+        if total == 0 || self.base_source.is_none() {
+            return Vec::new();
+        }
+        let vis = self.grid.visible_rows();
+        let first = vis.start / PAGE_ROWS as u64;
+        let last_row = vis.end.min(total).saturating_sub(1);
+        let last = (last_row / PAGE_ROWS as u64 + 1).min((total - 1) / PAGE_ROWS as u64);
+        (first..=last)
+            .filter(|p| !self.pages.contains_key(p) && !self.inflight.values().any(|q| q == p))
+            .collect()
+    }
+
+    /// In-flight fetches no longer near the view (to cancel).
+    pub fn stale_fetches(&self) -> Vec<RequestId> {
+        let vis = self.grid.visible_rows();
+        let first = (vis.start / PAGE_ROWS as u64).saturating_sub(1);
+        let last = vis.end / PAGE_ROWS as u64 + 1;
+        self.inflight
+            .iter()
+            .filter(|(_, p)| **p < first || **p > last)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    fn batch_for(&self, row: u64) -> Option<(&RecordBatch, usize)> {
+        let b = self.pages.get(&(row / PAGE_ROWS as u64))?;
+        let r = (row % PAGE_ROWS as u64) as usize;
+        (r < b.num_rows()).then_some((b, r))
+    }
+
+    /// The whole value of a cell (for the viewer and copy), unformatted
+    /// numbers aside.
+    pub fn full_text(&self, row: u64, col: usize) -> Option<String> {
+        let (b, r) = self.batch_for(row)?;
+        let arr = b.column(col);
+        if is_null_at(arr.as_ref(), r) {
+            return Some("NULL".into());
+        }
+        Some(ColumnFormatter::new(arr.as_ref(), false).cell(r).text)
+    }
+
+    /// The row as tab-separated text.
+    pub fn row_text(&self, row: u64) -> Option<String> {
+        let (b, r) = self.batch_for(row)?;
+        Some(
+            (0..b.num_columns())
+                .map(|c| {
+                    let arr = b.column(c);
+                    if is_null_at(arr.as_ref(), r) {
+                        String::new()
+                    } else {
+                        ColumnFormatter::new(arr.as_ref(), false).cell(r).text
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\t"),
+        )
+    }
+
+    /// "1,234,567 rows", "≥1,000 rows (counting…)", "first 1,000 rows (more not shown)".
+    pub fn count_line(&self) -> String {
+        let n = self.rows_known();
+        let rows = |n: u64| format!("{} row{}", group(n), if n == 1 { "" } else { "s" });
+        match self.total {
+            RowCount::Exact(_) => rows(n),
+            RowCount::AtLeast(_) if self.base_source.is_none() => {
+                format!(
+                    "first {} (more rows not shown: this statement cannot be paged)",
+                    rows(n)
+                )
+            }
+            RowCount::AtLeast(_) => match &self.count_error {
+                Some(e) => format!("at least {} (count failed: {e})", rows(n)),
+                None => format!("at least {} (counting…)", rows(n)),
+            },
+        }
+    }
+}
+
+/// NULL, including every value of a NULL-typed column (whose array has no
+/// validity buffer, so `is_null` says false).
+fn is_null_at(arr: &dyn Array, row: usize) -> bool {
+    arr.logical_nulls().is_some_and(|n| n.is_null(row))
+}
+
+fn is_number_list(dt: &DataType) -> bool {
+    match dt {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            f.data_type().is_numeric()
+        }
+        _ => false,
+    }
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn group(n: u64) -> String {
+    format::group_thousands(&n.to_string())
+}
+
+impl GridSource for ResultView {
+    fn column_count(&self) -> usize {
+        self.schema.fields().len()
+    }
+
+    fn column_name(&self, col: usize) -> &str {
+        self.schema.field(col).name()
+    }
+
+    fn column_numeric(&self, col: usize) -> bool {
+        self.schema.field(col).data_type().is_numeric()
+    }
+
+    fn row_count(&self) -> u64 {
+        self.rows_known()
+    }
+
+    fn cell(&self, row: u64, col: usize) -> Option<GridCell> {
+        let (b, r) = self.batch_for(row)?;
+        let arr = b.column(col);
+        if is_null_at(arr.as_ref(), r) {
+            return Some(GridCell::null());
+        }
+        if self.spark_cols[col]
+            && let Some(values) = format::list_numbers(arr.as_ref(), r)
+        {
+            let vals: Vec<Option<f64>> = values.into_iter().map(Some).collect();
+            return Some(GridCell {
+                text: sparkline(&vals, SPARK_WIDTH),
+                kind: CellKind::Spark,
+            });
+        }
+        let c = format::format_cell(arr, r);
+        Some(GridCell {
+            text: c.text,
+            kind: if c.align == format::Align::Right {
+                CellKind::Number
+            } else {
+                CellKind::Text
+            },
+        })
+    }
+
+    fn sort_marker(&self, col: usize) -> Option<bool> {
+        match self.sort {
+            Some((c, desc)) if c == col => Some(!desc),
+            _ => None,
+        }
+    }
+}
+
+/// What happened when a query finished, for history.
+pub fn outcome_status(o: &QueryOutcome) -> (&'static str, Option<u64>) {
+    match o {
+        QueryOutcome::Rows(p) => ("ok", Some(p.total.value())),
+        QueryOutcome::Executed { rows_changed, .. } => ("ok", *rows_changed),
+        QueryOutcome::Failed(_) => ("error", None),
+        QueryOutcome::Cancelled => ("cancelled", None),
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+/// Draw the results area.
+pub fn draw(f: &mut Frame, area: Rect, state: &mut ResultsState, theme: &Theme, focused: bool) {
+    let border = if focused {
+        Slot::BorderFocused
+    } else {
+        Slot::Border
+    };
+    let title: Line = match state {
+        ResultsState::Ready(v) => {
+            let mut spans = vec![Span::styled(" Results ", theme.get(Slot::Title))];
+            spans.push(Span::styled(
+                format!("{} ", v.count_line()),
+                theme.get(Slot::Base),
+            ));
+            let ncols = v.schema.fields().len();
+            if ncols > 0 {
+                let field = v.schema.field(v.grid.col.min(ncols - 1));
+                spans.push(Span::styled(
+                    format!(
+                        "· {} col{} · {}: {} ",
+                        ncols,
+                        if ncols == 1 { "" } else { "s" },
+                        field.name(),
+                        field.data_type()
+                    ),
+                    theme.get(Slot::Dim),
+                ));
+            }
+            if let Some((c, desc)) = v.sort {
+                spans.push(Span::styled(
+                    format!(
+                        "· sorted by {} {} ",
+                        v.schema.field(c).name(),
+                        if desc { "desc" } else { "asc" }
+                    ),
+                    theme.get(Slot::Dim),
+                ));
+            }
+            spans.push(Span::styled(
+                format!("· {} ", secs(v.elapsed)),
+                theme.get(Slot::Dim),
+            ));
+            Line::from(spans)
+        }
+        _ => Line::from(Span::styled(" Results ", theme.get(Slot::Title))),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.get(border))
+        .title(title)
+        .style(theme.get(Slot::Base));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let para = |lines: Vec<Line<'static>>| Paragraph::new(lines).wrap(Wrap { trim: false });
+    match state {
+        ResultsState::Idle => {
+            let lines = vec![
+                Line::styled("No result yet.", theme.get(Slot::Dim)),
+                Line::styled(
+                    "Write a query above and press Ctrl+J (or F5, or Ctrl+Enter where the terminal reports it).",
+                    theme.get(Slot::Dim),
+                ),
+            ];
+            f.render_widget(para(lines), inner);
+        }
+        ResultsState::Running {
+            started, progress, ..
+        } => {
+            let pct = progress.map(|p| format!(" {p:.0}%")).unwrap_or_default();
+            let lines = vec![
+                Line::styled(
+                    format!("Running… {:.1} s{pct}", started.elapsed().as_secs_f64()),
+                    theme.get(Slot::Warning),
+                ),
+                Line::styled("Esc or Ctrl+C cancels.", theme.get(Slot::Dim)),
+            ];
+            f.render_widget(para(lines), inner);
+        }
+        ResultsState::Ready(v) => {
+            if v.schema.fields().is_empty() {
+                f.render_widget(
+                    para(vec![Line::styled("(no columns)", theme.get(Slot::Dim))]),
+                    inner,
+                );
+                return;
+            }
+            // The view is both the source and the owner of the grid state.
+            let mut gs = std::mem::take(&mut v.grid);
+            let grid = Grid {
+                source: v.as_ref(),
+                theme,
+                focused,
+            };
+            f.render_stateful_widget(grid, inner, &mut gs);
+            v.grid = gs;
+        }
+        ResultsState::Executed {
+            statement,
+            rows_changed,
+            elapsed,
+        } => {
+            let what = match rows_changed {
+                Some(n) => format!(
+                    "{statement} OK, {} row{} affected",
+                    group(*n),
+                    if *n == 1 { "" } else { "s" }
+                ),
+                None => format!("{statement} OK"),
+            };
+            let lines = vec![Line::styled(
+                format!("{what} ({})", secs(*elapsed)),
+                theme.get(Slot::Success),
+            )];
+            f.render_widget(para(lines), inner);
+        }
+        ResultsState::Failed { message, .. } => {
+            let mut lines = vec![Line::styled("Error", theme.get(Slot::Error))];
+            lines.extend(
+                message
+                    .lines()
+                    .map(|l| Line::styled(l.to_string(), theme.get(Slot::Error))),
+            );
+            f.render_widget(para(lines), inner);
+        }
+        ResultsState::Cancelled { elapsed, .. } => {
+            let lines = vec![Line::styled(
+                format!("Cancelled after {}.", secs(*elapsed)),
+                theme.get(Slot::Warning),
+            )];
+            f.render_widget(para(lines), inner);
+        }
+    }
+}
