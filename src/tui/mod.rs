@@ -166,15 +166,22 @@ fn main_loop(
                 app.request_quit();
             }
         }
+        let mut resumed = false;
         for e in std::mem::take(&mut app.terminal_effects) {
             match e {
                 Effect::Copy(text) => osc52(&text),
-                Effect::Suspend => suspend(terminal, input, kitty)?,
+                Effect::Suspend => {
+                    suspend(terminal, input, kitty)?;
+                    resumed = true;
+                }
                 _ => {}
             }
         }
         if app.quit {
             return Ok(first_frame.unwrap_or_default());
+        }
+        if resumed {
+            continue; // repaint the cleared screen at once
         }
         // Redraw ten times a second while something runs (elapsed time,
         // progress); otherwise sleep until a message arrives.

@@ -250,6 +250,7 @@ impl CatalogTree {
                     ]
                 }
             };
+            spans = clip(spans, inner.width as usize);
             if i == self.selected && focused {
                 spans = spans
                     .into_iter()
@@ -275,6 +276,29 @@ impl CatalogTree {
             self.selected = i;
         }
     }
+}
+
+/// Cut a line to `width` cells, ending in `…` when something was cut.
+fn clip(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let total: usize = spans.iter().map(|s| s.content.width()).sum();
+    if total <= width || width == 0 {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    for s in spans {
+        let w = s.content.width();
+        if used + w < width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        let text = crate::tui::widgets::grid::fit(&s.content, width - used, false).into_owned();
+        out.push(Span::styled(text, s.style));
+        break;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -304,7 +304,13 @@ impl GridSource for ResultView {
 /// What happened when a query finished, for history.
 pub fn outcome_status(o: &QueryOutcome) -> (&'static str, Option<u64>) {
     match o {
-        QueryOutcome::Rows(p) => ("ok", Some(p.total.value())),
+        QueryOutcome::Rows(p) => (
+            "ok",
+            match p.total {
+                RowCount::Exact(n) => Some(n),
+                RowCount::AtLeast(_) => None,
+            },
+        ),
         QueryOutcome::Executed { rows_changed, .. } => ("ok", *rows_changed),
         QueryOutcome::Failed(_) => ("error", None),
         QueryOutcome::Cancelled => ("cancelled", None),
