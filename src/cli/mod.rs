@@ -71,23 +71,5 @@ pub fn open_workspace(cli: &Cli) -> anyhow::Result<Workspace> {
 fn app_entry(cli: &Cli) -> anyhow::Result<()> {
     let target = cli.path.as_deref().or(cli.workspace.as_deref());
     let ws = Workspace::open_path(target)?;
-    summary(&ws)
-}
-
-/// Prints what the workspace holds (tables and row counts).
-fn summary(ws: &Workspace) -> anyhow::Result<()> {
-    let catalog = crate::engine::catalog::load(ws.db().conn())?;
-    eprintln!("workspace: {}", ws.describe());
-    for schema in &catalog.schemas {
-        for rel in &schema.relations {
-            println!(
-                "{}.{}\t{}",
-                schema.name,
-                rel.name,
-                rel.rows
-                    .map_or_else(|| "view".to_string(), |n| n.to_string())
-            );
-        }
-    }
-    Ok(())
+    crate::tui::run(crate::tui::AppOptions::new(ws).theme(cli.theme.clone()))
 }
