@@ -405,7 +405,6 @@ fn help_lists_every_binding() {
 fn later_tabs_say_what_they_will_hold() {
     let mut h = Harness::new();
     for (i, name) in [
-        (2, "deciles"),
         (3, "clv"),
         (4, "dashboard"),
         (5, "segments"),

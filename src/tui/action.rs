@@ -86,6 +86,18 @@ actions! {
     Refresh => "refresh", "Reload the catalog";
     // Popups and prompts
     Close => "close", "Close the popup";
+    // Deciles
+    NextWindow => "next-window", "Next lookback window";
+    PrevWindow => "prev-window", "Previous lookback window";
+    NextCategory => "next-category", "Next category";
+    PrevCategory => "prev-category", "Previous category";
+    NextJob => "next-job", "Next decile job";
+    PrevJob => "prev-job", "Previous decile job";
+    RunJob => "run-job", "Run the job now (Esc cancels)";
+    ShowSql => "show-sql", "Show the generated SQL";
+    OpenSql => "open-sql", "Open the generated SQL in the SQL tab";
+    EditJob => "edit-job", "Edit the job file (comments kept)";
+    NewJob => "new-job", "New job (a copy of the selected one)";
 }
 
 #[cfg(test)]

@@ -84,6 +84,11 @@ pub enum Effect {
     },
     /// Interrupt a running request through DuckDB.
     Cancel(RequestId),
+    /// Open `sql` in a new buffer of the SQL tab and switch to it; `run` runs it.
+    OpenSql {
+        sql: String,
+        run: bool,
+    },
     /// Put text on the clipboard (OSC 52 in a terminal).
     Copy(String),
     Quit,
@@ -99,6 +104,7 @@ impl fmt::Debug for Effect {
             } => write!(f, "Page({id}, {offset}+{limit})"),
             Effect::Task { id, label, .. } => write!(f, "Task({id}, {label})"),
             Effect::Cancel(id) => write!(f, "Cancel({id})"),
+            Effect::OpenSql { sql, run } => write!(f, "OpenSql({sql:?}, run={run})"),
             Effect::Copy(s) => write!(f, "Copy({} chars)", s.len()),
             Effect::Quit => f.write_str("Quit"),
             Effect::Suspend => f.write_str("Suspend"),

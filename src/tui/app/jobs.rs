@@ -119,6 +119,15 @@ impl App {
                     c.cancel();
                 }
             }
+            Effect::OpenSql { sql, run } => {
+                self.switch_tab(0);
+                self.sql_mut().editor.new_buffer(&sql, None);
+                if run {
+                    self.with_pane(0, |p, ctx| {
+                        p.on_action(crate::tui::action::Action::Run, ctx)
+                    });
+                }
+            }
             Effect::Copy(text) => {
                 self.clipboard = Some(text.clone());
                 self.terminal_effects.push(Effect::Copy(text));

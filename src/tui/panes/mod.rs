@@ -14,6 +14,7 @@
 //! carry ids; a pane drops results for ids it no longer waits for.
 
 pub mod catalog;
+pub mod deciles;
 pub mod editor;
 pub mod help;
 pub mod placeholder;
@@ -232,7 +233,7 @@ pub trait Pane {
 pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(sql::SqlPane::new(init)),
-        Box::new(placeholder::deciles()),
+        Box::new(deciles::DecilesPane::new(init)),
         Box::new(placeholder::clv()),
         Box::new(placeholder::dashboard()),
         Box::new(placeholder::segments()),

@@ -1,0 +1,313 @@
+//! The Deciles pane drawn into a `TestBackend`, and its update logic.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::analytics::decile_table::BucketRow;
+use crate::tui::effect::Notice;
+use crate::tui::keymap::Keymap;
+use crate::tui::panes::{DrawCtx, Paths};
+use crate::tui::theme::Theme;
+
+fn rows(window: Window, category: &str, totals: &[(u64, f64)]) -> Vec<BucketRow> {
+    totals
+        .iter()
+        .enumerate()
+        .map(|(i, &(customers, total))| BucketRow {
+            window,
+            category: category.into(),
+            bucket: i as u32 + 1,
+            customers,
+            total,
+            min: total / customers as f64 / 2.0,
+            max: total / customers as f64 * 2.0,
+        })
+        .collect()
+}
+
+/// A pane over a temp folder holding the starter job, with known data:
+/// 1m/Star, 1m/Nova and lifetime/Star differ everywhere.
+fn pane() -> (DecilesPane, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = dir.path().join("deciles");
+    std::fs::create_dir_all(&jobs).unwrap();
+    let (name, text) = decile_jobs::STARTER_JOBS[0];
+    std::fs::write(decile_jobs::job_path(&jobs, name), text).unwrap();
+    let mut p = DecilesPane::with_dir(jobs);
+    assert_eq!(p.jobs.len(), 1, "{:?}", p.file_errors);
+    let mut s = DecileSummary::default();
+    s.rows.extend(rows(
+        Window::M1,
+        "Star",
+        &[(2, 600.0), (2, 250.0), (2, 100.0), (1, 50.0)],
+    ));
+    s.rows
+        .extend(rows(Window::M1, "Nova", &[(3, 7_770.0), (3, 2_230.0)]));
+    s.rows.extend(rows(
+        Window::Lifetime,
+        "Star",
+        &[(5, 90_000.0), (5, 9_000.0), (4, 1_000.0)],
+    ));
+    p.set_data(Data::Ready(s));
+    (p, dir)
+}
+
+fn screen(p: &mut DecilesPane) -> String {
+    let mut term = Terminal::new(TestBackend::new(130, 30)).unwrap();
+    let theme = Theme::dark();
+    let keymap = Keymap::default();
+    term.draw(|f| {
+        let area = f.area();
+        p.draw(
+            f,
+            area,
+            &DrawCtx {
+                theme: &theme,
+                keymap: &keymap,
+            },
+        )
+    })
+    .unwrap();
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The table lines: those starting (after the border) with a bucket number.
+fn table_lines(s: &str) -> Vec<String> {
+    s.lines()
+        .map(|l| l.trim_start_matches('│').trim().to_string())
+        .filter(|l| {
+            l.split_whitespace().count() >= 9
+                && l.split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.parse::<u32>().is_ok())
+        })
+        .collect()
+}
+
+struct Harness {
+    effects: Vec<Effect>,
+    next_id: RequestId,
+    notice: Option<Notice>,
+    overlay: Option<(usize, Overlay)>,
+    paths: Paths,
+    keymap: Keymap,
+}
+
+impl Harness {
+    fn new(root: &std::path::Path) -> Self {
+        Harness {
+            effects: Vec::new(),
+            next_id: 0,
+            notice: None,
+            overlay: None,
+            paths: Paths::new(root.to_path_buf()),
+            keymap: Keymap::default(),
+        }
+    }
+
+    fn with<R>(&mut self, f: impl FnOnce(&mut Ctx) -> R) -> R {
+        let mut ctx = Ctx {
+            owner: 1,
+            effects: &mut self.effects,
+            next_id: &mut self.next_id,
+            notice: &mut self.notice,
+            overlay: &mut self.overlay,
+            paths: &self.paths,
+            keymap: &self.keymap,
+        };
+        f(&mut ctx)
+    }
+
+    fn act(&mut self, p: &mut DecilesPane, a: Action) -> bool {
+        self.with(|ctx| p.on_action(a, ctx))
+    }
+}
+
+#[test]
+fn switching_window_and_category_changes_the_table() {
+    let (mut p, dir) = pane();
+    let mut h = Harness::new(dir.path());
+    let first = screen(&mut p);
+    assert!(first.contains(" 1m "), "{first}");
+    let lines = table_lines(&first);
+    assert_eq!(lines.len(), 2, "{first}");
+    assert!(
+        lines[0].starts_with("1 ") && lines[0].contains("7,770"),
+        "{first}"
+    );
+
+    // Category: Nova -> Star (categories are sorted; the first is shown first).
+    let before = p.current_category().unwrap();
+    assert!(h.act(&mut p, Action::NextCategory));
+    let after = p.current_category().unwrap();
+    assert_ne!(before, after);
+    let second = screen(&mut p);
+    let star = table_lines(&second);
+    assert_eq!(star.len(), 4, "{second}");
+    assert!(star[0].contains("600"), "{second}");
+
+    // Window 1m -> 3m (no data: nobody active) -> 6m -> 12m -> lifetime.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        assert!(h.act(&mut p, Action::NextWindow));
+        seen.push((p.current_window().unwrap(), table_lines(&screen(&mut p))));
+    }
+    let (w, life) = seen.last().unwrap();
+    assert_eq!(*w, Window::Lifetime);
+    assert_eq!(
+        p.current_category().as_deref(),
+        Some("Star"),
+        "only category there"
+    );
+    assert_eq!(life.len(), 3);
+    assert!(life[0].contains("90,000"), "{life:?}");
+    let empty = seen
+        .iter()
+        .find(|(w, _)| *w == Window::M3)
+        .map(|(_, t)| t.clone())
+        .unwrap();
+    assert!(empty.is_empty());
+    assert!(screen(&mut p).contains("90,000"));
+    // And back: PrevWindow wraps around to the last window before lifetime.
+    assert!(h.act(&mut p, Action::PrevWindow));
+    assert_eq!(p.current_window(), Some(Window::M12));
+}
+
+#[test]
+fn cumulative_share_of_the_last_bucket_is_100_percent() {
+    let (mut p, _dir) = pane();
+    for cat in 0..2 {
+        p.category = cat;
+        let s = screen(&mut p);
+        let lines = table_lines(&s);
+        let last = lines.last().unwrap();
+        assert!(last.contains("100.0%"), "{s}");
+        // bucket 1's share and lift are shown
+        assert!(lines[0].contains('%') && lines[0].contains('x'), "{s}");
+    }
+    // Star 1m: total 1000, 7 customers; bucket 1 = 600 over 2 -> 60.0% share, lift 300/142.86 = 2.10x
+    p.category = 1;
+    let lines = table_lines(&screen(&mut p));
+    assert!(
+        lines[0].contains("60.0%") && lines[0].contains("2.10x"),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("85.0%"), "cumulative: {lines:?}");
+}
+
+#[test]
+fn enter_opens_the_bucket_and_run_and_cancel_go_through_tasks() {
+    let (mut p, dir) = pane();
+    let mut h = Harness::new(dir.path());
+    p.category = 1; // Star
+    h.act(&mut p, Action::Down);
+    h.act(&mut p, Action::Select);
+    match h.effects.pop() {
+        Some(Effect::OpenSql { sql, run: true }) => {
+            assert!(sql.contains("FROM \"loyalty_miles_deciles\""), "{sql}");
+            assert!(
+                sql.contains("lookback = '1m'")
+                    && sql.contains("= 'Star'")
+                    && sql.contains("bucket = 2"),
+                "{sql}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    h.act(&mut p, Action::RunJob);
+    let id = match h.effects.pop() {
+        Some(Effect::Task { id, label, .. }) => {
+            assert!(label.contains("loyalty_miles"));
+            id
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(screen(&mut p).contains("Running"));
+    // A second run while one runs is refused.
+    h.act(&mut p, Action::RunJob);
+    assert!(h.effects.is_empty());
+    h.act(&mut p, Action::Cancel);
+    assert!(matches!(h.effects.pop(), Some(Effect::Cancel(c)) if c == id));
+    h.with(|ctx| p.on_task(id, TaskResult::Cancelled, ctx));
+    assert!(matches!(p.run, RunState::Idle));
+    assert!(h.notice.as_ref().unwrap().text.contains("cancelled"));
+    // Esc with nothing running is left to the app.
+    assert!(!h.act(&mut p, Action::Cancel));
+}
+
+#[test]
+fn editing_a_key_saves_the_file_and_bad_values_keep_it() {
+    let (mut p, dir) = pane();
+    let mut h = Harness::new(dir.path());
+    h.act(&mut p, Action::EditJob);
+    assert!(matches!(
+        h.overlay.take(),
+        Some((_, Overlay::Picker { .. }))
+    ));
+    h.with(|ctx| p.on_answer(Answer::Picked(PICK_KEY, "buckets".into()), ctx));
+    assert!(matches!(
+        h.overlay.take(),
+        Some((_, Overlay::Prompt { .. }))
+    ));
+    h.with(|ctx| p.on_answer(Answer::Text(PROMPT_VALUE, "4".into()), ctx));
+    let path = decile_jobs::job_path(&p.dir, "loyalty_miles");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("buckets = 4") && text.contains("# Starter decile job"),
+        "{text}"
+    );
+    assert_eq!(p.current_job().unwrap().buckets, 4);
+
+    h.with(|ctx| p.on_answer(Answer::Picked(PICK_KEY, "buckets".into()), ctx));
+    h.with(|ctx| p.on_answer(Answer::Text(PROMPT_VALUE, "7".into()), ctx));
+    let n = h.notice.as_ref().unwrap();
+    assert!(n.error && n.text.contains("buckets"), "{n:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn new_job_copies_the_selected_one() {
+    let (mut p, dir) = pane();
+    let mut h = Harness::new(dir.path());
+    h.act(&mut p, Action::NewJob);
+    assert!(matches!(
+        h.overlay.take(),
+        Some((_, Overlay::Prompt { .. }))
+    ));
+    h.with(|ctx| p.on_answer(Answer::Text(PROMPT_NEW, "award-miles".into()), ctx));
+    assert_eq!(p.jobs.len(), 2);
+    let j = p.current_job().unwrap();
+    assert_eq!(
+        (j.name.as_str(), j.output_prefix.as_str()),
+        ("award-miles", "award_miles")
+    );
+    assert!(matches!(p.data, Data::NotRun));
+    assert!(screen(&mut p).contains("press r to run"));
+    // The editor opens on the new job.
+    assert!(matches!(
+        h.overlay.take(),
+        Some((_, Overlay::Picker { .. }))
+    ));
+    h.with(|ctx| p.on_answer(Answer::Text(PROMPT_NEW, "award-miles".into()), ctx));
+    assert!(h.notice.as_ref().unwrap().error, "exists already");
+}
+
+#[test]
+fn numbers_are_grouped() {
+    assert_eq!(number(1_234_567.0), "1,234,567");
+    assert_eq!(number(-1_000.0), "-1,000");
+    assert_eq!(number(12.345), "12.35");
+    assert_eq!(number(1486.666), "1,486.67");
+    assert_eq!(number(0.0), "0");
+}
