@@ -133,7 +133,8 @@ pub fn run(cli: &Cli, args: &ClvArgs) -> anyhow::Result<()> {
     narrate_report(&report);
 
     if let Some(out) = &args.out {
-        let n = clv_job::write_predictions_file(conn, out).map_err(|e| job_error(e, &spec))?;
+        let n =
+            clv_job::write_predictions_file(conn, &report, out).map_err(|e| job_error(e, &spec))?;
         eprintln!("clv: wrote {n} predictions to {}", out.display());
     }
     if save {

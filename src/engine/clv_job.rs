@@ -98,6 +98,10 @@ pub struct ClvReport {
     pub clv_total: Option<f64>,
     pub clv_deciles: Vec<f64>,
     pub timings: Timings,
+    /// Per-customer predictions in summary (`rn`) order; empty when BG/NBD failed.
+    pub predictions: Vec<Prediction>,
+    /// Whether [`PRED_TABLE`] holds `predictions` on the connection that made the report.
+    stored: std::cell::Cell<bool>,
 }
 
 /// Why the job could not run at all (model failures are in the report instead).
@@ -221,7 +225,6 @@ pub fn fit_and_predict(
         }
         Err(_) => (Vec::new(), None, None),
     };
-    store_predictions(conn, &preds, rows.len())?;
     let (clv_total, clv_deciles) = clv_summary(&preds);
     let predict_ms = ms(t);
     progress(Stage::Done);
@@ -247,6 +250,8 @@ pub fn fit_and_predict(
             predict_ms,
             total_ms: ms(t0),
         },
+        predictions: preds,
+        stored: std::cell::Cell::new(false),
     })
 }
 
@@ -370,13 +375,14 @@ fn read_summary(conn: &Connection) -> Result<(Vec<Rfm>, Vec<u32>), EngineError> 
     Ok((rows, holdout))
 }
 
-/// Loads predictions into [`PRED_TABLE`] with DuckDB's appender. Without a purchase model the
+/// Loads the report's predictions into [`PRED_TABLE`] with DuckDB's appender, once (only
+/// outputs need them: a plain JSON report does not pay for it). Without a purchase model the
 /// table has the customers with NULL predictions.
-fn store_predictions(
-    conn: &Connection,
-    preds: &[Prediction],
-    customers: usize,
-) -> Result<(), EngineError> {
+pub fn store_predictions(conn: &Connection, report: &ClvReport) -> Result<(), EngineError> {
+    if report.stored.get() {
+        return Ok(());
+    }
+    let (preds, customers) = (&report.predictions, report.customers);
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {PRED_TABLE} (rn BIGINT, p_alive DOUBLE, expected_purchases DOUBLE, expected_avg_spend DOUBLE, clv DOUBLE)"
     ))?;
@@ -392,6 +398,7 @@ fn store_predictions(
         ])?;
     }
     app.flush()?;
+    report.stored.set(true);
     Ok(())
 }
 
@@ -503,7 +510,11 @@ pub fn run_and_save(conn: &Connection, spec: &ClvSpec) -> Result<(ClvReport, i64
 }
 
 /// Writes the per-customer predictions to a CSV or Parquet file (by extension) with COPY.
-pub fn write_predictions_file(conn: &Connection, path: &Path) -> Result<u64, ClvJobError> {
+pub fn write_predictions_file(
+    conn: &Connection,
+    report: &ClvReport,
+    path: &Path,
+) -> Result<u64, ClvJobError> {
     let format = match ExportFormat::from_path(path) {
         Some(f @ (ExportFormat::Csv | ExportFormat::Parquet)) => f,
         _ => {
@@ -513,6 +524,7 @@ pub fn write_predictions_file(conn: &Connection, path: &Path) -> Result<u64, Clv
             )));
         }
     };
+    store_predictions(conn, report)?;
     Ok(copy_to(conn, &predictions_sql(), path, format)?)
 }
 
@@ -523,6 +535,7 @@ pub fn save_to_workspace(
     spec: &ClvSpec,
     report: &ClvReport,
 ) -> Result<i64, EngineError> {
+    store_predictions(conn, report)?;
     super::in_transaction(conn, |c| -> Result<i64, EngineError> {
         c.execute_batch(&format!(
             "CREATE OR REPLACE TABLE main.{PREDICTIONS_TABLE} AS {}",
