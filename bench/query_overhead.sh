@@ -32,21 +32,31 @@ WS="$WORK/ws"
 DB="$WS/warehouse.duckdb"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_cmd() { # prints seconds of one run
-  local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+# One run: prints "wall cpu" seconds (cpu = user + sys, less sensitive to other load).
+time_cmd() {
+  /usr/bin/time -f "%e %U %S" -o "$WORK/t" "$@" >/dev/null 2>&1
+  awk '{printf "%s %s\n", $1, $2 + $3}' "$WORK/t"
+}
 
 run_case() {
   local name=$1 sql=$2 fmt=$3 out=$4
-  local c p
-  c=$(for _ in $(seq "$RUNS"); do time_cmd "$BIN" query --workspace "$WS" -c "$sql" --format "$fmt" --limit 0 ${out:+--out "$out"}; done | median)
   local pysql
   case $fmt in
     table) pysql="con.sql(\"\"\"$sql\"\"\").fetchall()";;
     csv)   pysql="con.execute(\"\"\"COPY ($sql) TO '$out.py' (FORMAT csv, HEADER true)\"\"\")";;
     parquet) pysql="con.execute(\"\"\"COPY ($sql) TO '$out.py' (FORMAT parquet, COMPRESSION zstd)\"\"\")";;
   esac
-  p=$(for _ in $(seq "$RUNS"); do time_cmd "$PY" -c "import duckdb; con = duckdb.connect('$DB'); $pysql"; done | median)
-  printf "%-28s clvdesk %7.3fs   duckdb %7.3fs   ratio %.3f\n" "$name" "$c" "$p" "$(echo "$c / $p" | bc -l)"
+  : > "$WORK/c"; : > "$WORK/p"
+  # Interleave the two so that background load hits both alike.
+  for _ in $(seq "$RUNS"); do
+    time_cmd "$BIN" query --workspace "$WS" -c "$sql" --format "$fmt" --limit 0 ${out:+--out "$out"} >> "$WORK/c"
+    time_cmd "$PY" -c "import duckdb; con = duckdb.connect('$DB'); $pysql" >> "$WORK/p"
+  done
+  local cw cc pw pc
+  cw=$(cut -d' ' -f1 "$WORK/c" | median); cc=$(cut -d' ' -f2 "$WORK/c" | median)
+  pw=$(cut -d' ' -f1 "$WORK/p" | median); pc=$(cut -d' ' -f2 "$WORK/p" | median)
+  printf "%-26s wall: clvdesk %6.2fs duckdb %6.2fs ratio %.3f | cpu: clvdesk %6.2fs duckdb %6.2fs ratio %.3f\n" \
+    "$name" "$cw" "$pw" "$(echo "$cw / $pw" | bc -l)" "$cc" "$pc" "$(echo "$cc / $pc" | bc -l)"
 }
 
 run_case "aggregate (table)" "select kind, count(*) as n, sum(amount) as total, count(distinct customer_id) as customers from events group by kind order by kind" table ""

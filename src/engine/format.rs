@@ -65,6 +65,15 @@ impl<'a> ColumnFormatter<'a> {
                 null: true,
             };
         }
+        if self.group
+            && let Some(v) = float_value(self.array, row)
+        {
+            return CellText {
+                text: display_float(v),
+                align: self.align,
+                null: false,
+            };
+        }
         let raw = match &self.inner {
             Some(f) => f.value(row).to_string(),
             None => format!("<{}>", self.array.data_type()),
@@ -84,6 +93,33 @@ impl<'a> ColumnFormatter<'a> {
 /// Formats one cell (convenience; build a [`ColumnFormatter`] for many cells).
 pub fn format_cell(array: &ArrayRef, row: usize) -> CellText {
     ColumnFormatter::new(array.as_ref(), true).cell(row)
+}
+
+/// A float cell's value (display formatting rounds floats; data files never do).
+fn float_value(array: &dyn Array, row: usize) -> Option<f64> {
+    use duckdb::arrow::datatypes::Float32Type;
+    match array.data_type() {
+        DataType::Float64 => Some(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Float32 => Some(f64::from(array.as_primitive::<Float32Type>().value(row))),
+        _ => None,
+    }
+}
+
+/// A float for reading on screen: at most six decimals with trailing zeros
+/// dropped and thousands grouped (`1379772.1500000039` -> `1,379,772.15`);
+/// scientific notation for very small or very large magnitudes.
+pub fn display_float(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-4..1e15).contains(&a) {
+        return format!("{v:.6e}");
+    }
+    let fixed = format!("{v:.6}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    let trimmed = if trimmed == "-0" { "0" } else { trimmed };
+    group_thousands(trimmed)
 }
 
 /// Inserts `,` between groups of three digits of the integer part:
@@ -162,6 +198,18 @@ mod tests {
         assert_eq!(group_thousands("123"), "123");
         assert_eq!(group_thousands("1e10"), "1e10");
         assert_eq!(group_thousands("NaN"), "NaN");
+    }
+
+    #[test]
+    fn floats_are_rounded_for_display_only() {
+        assert_eq!(display_float(1379772.1500000039), "1,379,772.15");
+        assert_eq!(display_float(2.0), "2");
+        assert_eq!(display_float(-0.5), "-0.5");
+        assert_eq!(display_float(-0.0000000001), "-1.000000e-10");
+        assert_eq!(display_float(f64::NAN), "NaN");
+        let f: ArrayRef = Arc::new(Float64Array::from(vec![0.1 + 0.2]));
+        assert_eq!(format_cell(&f, 0).text, "0.3");
+        assert_eq!(ColumnFormatter::new(f.as_ref(), false).cell(0).text, "0.30000000000000004");
     }
 
     #[test]
