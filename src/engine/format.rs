@@ -209,7 +209,10 @@ mod tests {
         assert_eq!(display_float(f64::NAN), "NaN");
         let f: ArrayRef = Arc::new(Float64Array::from(vec![0.1 + 0.2]));
         assert_eq!(format_cell(&f, 0).text, "0.3");
-        assert_eq!(ColumnFormatter::new(f.as_ref(), false).cell(0).text, "0.30000000000000004");
+        assert_eq!(
+            ColumnFormatter::new(f.as_ref(), false).cell(0).text,
+            "0.30000000000000004"
+        );
     }
 
     #[test]
