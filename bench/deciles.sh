@@ -30,18 +30,20 @@ SEEDED=$OUT/seeded               # a seeded workspace: the starter job file and 
 python3 -c 'import duckdb' 2>/dev/null || { echo "needs: pip install duckdb==2.0.0" >&2; exit 2; }
 
 if [ "${KEEP:-0}" != 1 ] || [ ! -f "$DB" ]; then
-  rm -rf "$DATA" "$ROOT" "$SEEDED"
+  rm -rf "$DATA" "$ROOT"
   echo "generating $CUSTOMERS customers into $DATA" >&2
   "$BIN" sample --customers "$CUSTOMERS" --out "$DATA" >&2
   mkdir -p "$ROOT"
   for t in customers loyalty_transactions; do
     "$BIN" ingest "$DATA/$t.csv" --into "$t" --workspace "$DB" >/dev/null
   done
-  # Opening a new folder workspace seeds it: the starter job file, run once.
-  "$BIN" query --workspace "$SEEDED" -c "SELECT 1" >/dev/null
-  mkdir -p "$ROOT/deciles"
-  cp "$SEEDED/deciles/loyalty_miles.toml" "$ROOT/deciles/"
 fi
+# Opening a new folder workspace seeds it: the starter job file, run once by this
+# binary (so its script is this binary's).
+rm -rf "$SEEDED"
+"$BIN" query --workspace "$SEEDED" -c "SELECT 1" >/dev/null 2>&1
+mkdir -p "$ROOT/deciles"
+cp "$SEEDED/deciles/loyalty_miles.toml" "$ROOT/deciles/"
 q() { "$BIN" query --workspace "$1" --format csv -c "$2" | tail -n 1; }
 rows=$(q "$DB" "SELECT count(*) FROM loyalty_transactions")
 echo "loyalty_transactions: $rows rows" >&2
