@@ -95,6 +95,18 @@ fn view_at(row: u64) -> ResultsState {
 
 fn bench(c: &mut Criterion) {
     let theme = Theme::dark();
+    // Baseline: a frame that only paints the background (TestBackend + diff cost).
+    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    c.bench_function("baseline: empty 200x50 frame", |b| {
+        b.iter(|| {
+            term.draw(|f| {
+                let area = f.area();
+                f.buffer_mut()
+                    .set_style(area, theme.get(clvdesk::tui::theme::Slot::Base));
+            })
+            .expect("draw");
+        })
+    });
     for (w, h) in [(200u16, 50u16), (120, 40)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
         let mut state = view_at(500_000);

@@ -236,6 +236,40 @@ fn is_null_at(arr: &dyn Array, row: usize) -> bool {
     arr.logical_nulls().is_some_and(|n| n.is_null(row))
 }
 
+/// The numbers of a LIST cell, read in place (no cast, no copy of the list).
+fn list_values(arr: &dyn Array, row: usize) -> Vec<Option<f64>> {
+    use duckdb::arrow::array::AsArray;
+    use duckdb::arrow::datatypes as t;
+    let values = match arr.data_type() {
+        DataType::List(_) => arr.as_list::<i32>().value(row),
+        DataType::LargeList(_) => arr.as_list::<i64>().value(row),
+        DataType::FixedSizeList(..) => arr.as_fixed_size_list().value(row),
+        _ => return Vec::new(),
+    };
+    macro_rules! read {
+        ($($dt:ident => $ty:ty),*) => {
+            match values.data_type() {
+                $(DataType::$dt => values
+                    .as_primitive::<$ty>()
+                    .iter()
+                    .map(|v| v.map(|v| v as f64))
+                    .collect(),)*
+                // Decimals and the rest: the engine's general path (a cast).
+                _ => format::list_numbers(arr, row)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Some)
+                    .collect(),
+            }
+        };
+    }
+    read!(
+        Int8 => t::Int8Type, Int16 => t::Int16Type, Int32 => t::Int32Type, Int64 => t::Int64Type,
+        UInt8 => t::UInt8Type, UInt16 => t::UInt16Type, UInt32 => t::UInt32Type,
+        UInt64 => t::UInt64Type, Float32 => t::Float32Type, Float64 => t::Float64Type
+    )
+}
+
 fn is_number_list(dt: &DataType) -> bool {
     match dt {
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
@@ -268,29 +302,55 @@ impl GridSource for ResultView {
     }
 
     fn cell(&self, row: u64, col: usize) -> Option<GridCell> {
-        let (b, r) = self.batch_for(row)?;
-        let arr = b.column(col);
-        if is_null_at(arr.as_ref(), r) {
-            return Some(GridCell::null());
+        self.column_cells(row..row + 1, col).pop().flatten()
+    }
+
+    fn column_cells(&self, rows: std::ops::Range<u64>, col: usize) -> Vec<Option<GridCell>> {
+        let mut out = Vec::with_capacity((rows.end - rows.start) as usize);
+        let mut row = rows.start;
+        // Rows of one page share a formatter: set it up once per page and column.
+        while row < rows.end {
+            let page = row / PAGE_ROWS as u64;
+            let page_end = ((page + 1) * PAGE_ROWS as u64).min(rows.end);
+            let Some(b) = self.pages.get(&page) else {
+                out.extend((row..page_end).map(|_| None));
+                row = page_end;
+                continue;
+            };
+            let arr = b.column(col);
+            let fmt = (!self.spark_cols[col]).then(|| ColumnFormatter::new(arr.as_ref(), true));
+            let nulls = arr.logical_nulls();
+            for r in row..page_end {
+                let i = (r % PAGE_ROWS as u64) as usize;
+                if i >= b.num_rows() {
+                    out.push(None);
+                    continue;
+                }
+                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    out.push(Some(GridCell::null()));
+                    continue;
+                }
+                out.push(Some(match &fmt {
+                    Some(fmt) => {
+                        let c = fmt.cell(i);
+                        GridCell {
+                            text: c.text,
+                            kind: if c.align == format::Align::Right {
+                                CellKind::Number
+                            } else {
+                                CellKind::Text
+                            },
+                        }
+                    }
+                    None => GridCell {
+                        text: sparkline(&list_values(arr.as_ref(), i), SPARK_WIDTH),
+                        kind: CellKind::Spark,
+                    },
+                }));
+            }
+            row = page_end;
         }
-        if self.spark_cols[col]
-            && let Some(values) = format::list_numbers(arr.as_ref(), r)
-        {
-            let vals: Vec<Option<f64>> = values.into_iter().map(Some).collect();
-            return Some(GridCell {
-                text: sparkline(&vals, SPARK_WIDTH),
-                kind: CellKind::Spark,
-            });
-        }
-        let c = format::format_cell(arr, r);
-        Some(GridCell {
-            text: c.text,
-            kind: if c.align == format::Align::Right {
-                CellKind::Number
-            } else {
-                CellKind::Text
-            },
-        })
+        out
     }
 
     fn sort_marker(&self, col: usize) -> Option<bool> {

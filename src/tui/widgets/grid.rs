@@ -62,11 +62,19 @@ pub trait GridSource {
     /// Rows that exist as far as we know (the scroll range).
     fn row_count(&self) -> u64;
     fn cell(&self, row: u64, col: usize) -> Option<GridCell>;
+    /// The cells of one column for consecutive rows (what a frame draws).
+    /// Sources override this to set up formatting once per column.
+    fn column_cells(&self, rows: std::ops::Range<u64>, col: usize) -> Vec<Option<GridCell>> {
+        rows.map(|r| self.cell(r, col)).collect()
+    }
     /// `Some(true)` ascending, `Some(false)` descending.
     fn sort_marker(&self, _col: usize) -> Option<bool> {
         None
     }
 }
+
+/// One column's formatted cells for the rows on screen, with their widths.
+type ColumnCells = Vec<Option<(GridCell, u16)>>;
 
 pub const MIN_WIDTH: u16 = 3;
 pub const MAX_WIDTH: u16 = 40;
@@ -235,31 +243,53 @@ impl StatefulWidget for Grid<'_> {
             state.left = state.col;
         }
 
+        // Bring the selected column into view from the widths learned so far.
+        if state.col >= state.left {
+            let mut need = 0u16;
+            let mut l = state.col + 1;
+            while l > state.left {
+                let w = state.widths[l - 1] + 1;
+                if need + w > avail && l - 1 < state.col {
+                    break;
+                }
+                need += w;
+                l -= 1;
+            }
+            state.left = l.max(state.left).min(state.col);
+        }
+
         // Format the visible cells column by column until the width is used
-        // up; retry with a larger `left` if the selected column did not fit.
-        let mut columns: Vec<(usize, u16, Vec<Option<GridCell>>)>;
+        // up (each column once per frame); widths learned here can push the
+        // selected column out again, then `left` moves on.
+        let mut formatted: Vec<Option<ColumnCells>> = vec![None; ncols];
+        let mut columns: Vec<(usize, u16)>;
         loop {
             columns = Vec::new();
             let mut x = 0u16;
             let mut c = state.left;
             while c < ncols && x < avail {
-                let cells: Vec<Option<GridCell>> = rows.clone().map(|r| src.cell(r, c)).collect();
-                let seen = cells
-                    .iter()
-                    .flatten()
-                    .map(|cell| one_line(&cell.text).width() as u16)
-                    .max()
-                    .unwrap_or(0);
+                let cells = formatted[c].get_or_insert_with(|| {
+                    src.column_cells(rows.clone(), c)
+                        .into_iter()
+                        .map(|cell| {
+                            cell.map(|cell| {
+                                let w = one_line(&cell.text).width() as u16;
+                                (cell, w)
+                            })
+                        })
+                        .collect()
+                });
+                let seen = cells.iter().flatten().map(|(_, w)| *w).max().unwrap_or(0);
                 let w = &mut state.widths[c];
                 *w = (*w).max(seen.min(MAX_WIDTH));
                 let width = (*w).min(avail - x);
-                columns.push((c, width, cells));
+                columns.push((c, width));
                 x = x.saturating_add(width + 1);
                 c += 1;
             }
             let fully_visible = columns
                 .iter()
-                .any(|(c, w, _)| *c == state.col && *w == state.widths[*c]);
+                .any(|(c, w)| *c == state.col && *w == state.widths[*c]);
             if fully_visible || state.left >= state.col {
                 break;
             }
@@ -267,7 +297,7 @@ impl StatefulWidget for Grid<'_> {
         }
         state.visible_cols = columns
             .iter()
-            .filter(|(c, w, _)| *w == state.widths[*c])
+            .filter(|(c, w)| *w == state.widths[*c])
             .count()
             .max(1);
 
@@ -283,7 +313,7 @@ impl StatefulWidget for Grid<'_> {
         );
         let mut x = area.x + gutter;
         state.drawn.clear();
-        for (c, w, _) in &columns {
+        for (c, w) in &columns {
             state.drawn.push((*c, x, *w));
             let marker = match src.sort_marker(*c) {
                 Some(true) => "▲",
@@ -325,11 +355,12 @@ impl StatefulWidget for Grid<'_> {
                 row_style.patch(t.get(Slot::GridRowNumber)),
             );
             let mut x = area.x + gutter;
-            for (c, w, cells) in &columns {
+            for (c, w) in &columns {
                 let w = *w as usize;
-                let (text, style) = match &cells[i] {
-                    None => (Cow::Borrowed("…"), t.get(Slot::Dim)),
-                    Some(cell) => {
+                let cell = formatted[*c].as_ref().and_then(|cells| cells[i].as_ref());
+                let (text, style, right) = match cell {
+                    None => (Cow::Borrowed("…"), t.get(Slot::Dim), false),
+                    Some((cell, tw)) => {
                         let slot = match cell.kind {
                             CellKind::Text => Slot::GridCell,
                             CellKind::Number => Slot::GridNumber,
@@ -337,9 +368,16 @@ impl StatefulWidget for Grid<'_> {
                             CellKind::Spark => Slot::GridSparkline,
                         };
                         let text = one_line(&cell.text);
+                        // Fits: drawn in place; too long: cut with an ellipsis.
+                        let text = if (*tw as usize) <= w {
+                            text
+                        } else {
+                            Cow::Owned(fit(&text, w, false).into_owned())
+                        };
                         (
-                            Cow::Owned(fit(&text, w, cell.right_aligned()).into_owned()),
+                            text,
                             t.get(slot),
+                            cell.right_aligned() && (*tw as usize) < w,
                         )
                     }
                 };
@@ -352,7 +390,11 @@ impl StatefulWidget for Grid<'_> {
                         );
                     }
                 }
-                buf.set_stringn(x, y, text, w, style);
+                // The cell's background first (selection), then the text.
+                buf.set_style(Rect::new(x, y, w as u16, 1), style);
+                let tw = text.width().min(w);
+                let tx = if right { x + (w - tw) as u16 } else { x };
+                buf.set_stringn(tx, y, text, w, style);
                 x += w as u16;
                 if x < area.right() {
                     buf.set_stringn(x, y, "│", 1, row_style.patch(sep_style));
