@@ -36,7 +36,7 @@ pub fn spawn(tx: Sender<Msg>) -> InputThread {
                     continue;
                 }
                 c.paused.store(false, Ordering::SeqCst);
-                match crossterm::event::poll(Duration::from_millis(100)) {
+                match crossterm::event::poll(Duration::from_millis(50)) {
                     Ok(true) => match crossterm::event::read() {
                         // Motion without a button is never used; skip the redraw.
                         Ok(crossterm::event::Event::Mouse(m))

@@ -138,11 +138,11 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
     ratatui::restore();
     // Give the panic hook back to ratatui's restore-only hook chain.
     let _ = std::panic::take_hook();
-    if exit_after_first && let Ok(ms) = &result {
+    if exit_after_first && let Ok((ms, at)) = &result {
         eprintln!(
             "first frame drawn {:.1} ms after tui::run started (epoch ms {})",
             ms.as_secs_f64() * 1000.0,
-            chrono::Utc::now().timestamp_millis()
+            at.timestamp_millis()
         );
     }
     result.map(|_| ())
@@ -155,13 +155,13 @@ fn main_loop(
     kitty: bool,
     exit_after_first: bool,
     t0: Instant,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<(Duration, chrono::DateTime<chrono::Utc>)> {
     let mut first_frame = None;
     loop {
         terminal.draw(|f| app.draw(f))?;
         app.after_draw();
         if first_frame.is_none() {
-            first_frame = Some(t0.elapsed());
+            first_frame = Some((t0.elapsed(), chrono::Utc::now()));
             if exit_after_first {
                 app.request_quit();
             }
@@ -178,7 +178,7 @@ fn main_loop(
             }
         }
         if app.quit {
-            return Ok(first_frame.unwrap_or_default());
+            return Ok(first_frame.unwrap_or_else(|| (Duration::ZERO, chrono::Utc::now())));
         }
         if resumed {
             continue; // repaint the cleared screen at once
