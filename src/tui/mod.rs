@@ -136,6 +136,7 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
     input.stop();
     leave_extras(kitty);
     ratatui::restore();
+    app.shutdown(Duration::from_secs(3));
     // Give the panic hook back to ratatui's restore-only hook chain.
     let _ = std::panic::take_hook();
     if exit_after_first && let Ok((ms, at)) = &result {

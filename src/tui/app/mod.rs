@@ -380,6 +380,15 @@ impl App {
         self.quit = true;
     }
 
+    /// After quitting: give cancelled workers up to `timeout` to stop, so an
+    /// interrupted export removes its temp file before the process exits.
+    pub fn shutdown(&mut self, timeout: Duration) {
+        for c in self.cancellers.values() {
+            c.cancel();
+        }
+        self.pump_until_idle(timeout);
+    }
+
     fn on_mouse(&mut self, m: MouseEvent) {
         if let Some((_, ov)) = &mut self.overlay {
             if let Overlay::Help { scroll } | Overlay::Viewer { scroll, .. } = ov {

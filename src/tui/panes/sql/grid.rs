@@ -215,7 +215,7 @@ impl SqlPane {
         };
         let target = path.clone();
         let id = ctx.task(
-            format!("exporting to {}", path.display()),
+            format!("exporting to {}", self.show_path(&path)),
             Box::new(move |conn| {
                 if let Some(dir) = target.parent() {
                     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

@@ -256,7 +256,7 @@ impl SqlPane {
                     ctx.info(format!(
                         "Exported {} rows to {}.",
                         results::group(n),
-                        path.display()
+                        self.show_path(&path)
                     ));
                 }
                 TaskResult::Failed(e) => {
