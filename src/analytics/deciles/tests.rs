@@ -180,12 +180,12 @@ fn sql_for_the_starter_job() {
     assert!(!long.contains("\"txn_date\" >="));
     let profile = &sql.statements[1];
     assert!(profile.contains("SELECT DISTINCT \"member_id\" AS id FROM \"loyalty_transactions\""));
-    assert!(
-        profile.contains("coalesce(maps.\"buckets_lifetime\", MAP {}) AS \"buckets_lifetime\"")
-    );
+    assert!(profile.contains("coalesce(w4.m, MAP {}) AS \"buckets_lifetime\""));
+    assert!(profile.contains("FROM \"loyalty_miles_deciles\" AS l"));
     assert!(profile.contains(
-        "map_from_entries(list_sort(list({'key': category, 'value': bucket}) FILTER (WHERE lookback = '3m'))) AS \"buckets_3m\""
+        "LEFT JOIN (SELECT id, m FROM maps WHERE lookback = '3m') AS w1 ON w1.id = ids.id"
     ));
+    assert!(profile.contains("coalesce(w1.m, MAP {}) AS \"buckets_3m\""));
     let script = sql.script("decile job loyalty_miles\nas_of 2025-12-31");
     assert!(
         script.starts_with("-- decile job loyalty_miles\n-- as_of 2025-12-31\nBEGIN TRANSACTION;")
