@@ -576,20 +576,6 @@ pub fn save_to_workspace(
     })
 }
 
-/// The latest recorded fit's JSON report, if any.
-pub fn latest_fit_json(conn: &Connection) -> Result<Option<Value>, EngineError> {
-    let mut stmt =
-        conn.prepare("SELECT report FROM clvdesk_meta.clv_fits ORDER BY fit_id DESC LIMIT 1")?;
-    let mut rows = stmt.query([])?;
-    match rows.next()? {
-        Some(r) => {
-            let text: String = r.get(0)?;
-            Ok(serde_json::from_str(&text).ok())
-        }
-        None => Ok(None),
-    }
-}
-
 /// The report as the JSON object of the CLI contract (plus input counts, standard errors,
 /// holdout, tracking and timings).
 pub fn report_json(r: &ClvReport) -> Value {

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod clv_job;
+pub mod clv_view;
 pub mod database;
 pub mod error;
 pub mod export;

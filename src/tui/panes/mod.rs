@@ -14,6 +14,7 @@
 //! carry ids; a pane drops results for ids it no longer waits for.
 
 pub mod catalog;
+pub mod clv;
 pub mod deciles;
 pub mod editor;
 pub mod help;
@@ -234,7 +235,7 @@ pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(sql::SqlPane::new(init)),
         Box::new(deciles::DecilesPane::new(init)),
-        Box::new(placeholder::clv()),
+        Box::new(clv::ClvPane::new(init)),
         Box::new(placeholder::dashboard()),
         Box::new(placeholder::segments()),
         Box::new(placeholder::schedules()),

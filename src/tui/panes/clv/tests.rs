@@ -1,0 +1,260 @@
+//! The CLV pane: update logic through a `Ctx` harness, and the screen drawn into a
+//! `TestBackend` from a real fit of the committed sample data (in-memory workspace).
+
+use std::sync::OnceLock;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::engine::Database;
+use crate::tui::effect::Notice;
+use crate::tui::keymap::Keymap;
+use crate::tui::panes::{DrawCtx, Paths};
+use crate::tui::theme::Theme;
+
+struct Harness {
+    effects: Vec<Effect>,
+    next_id: RequestId,
+    notice: Option<Notice>,
+    overlay: Option<(usize, Overlay)>,
+    paths: Paths,
+    keymap: Keymap,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Harness {
+            effects: Vec::new(),
+            next_id: 0,
+            notice: None,
+            overlay: None,
+            paths: Paths::new(std::env::temp_dir()),
+            keymap: Keymap::default(),
+        }
+    }
+
+    fn with<R>(&mut self, f: impl FnOnce(&mut Ctx) -> R) -> R {
+        let mut ctx = Ctx {
+            owner: 2,
+            effects: &mut self.effects,
+            next_id: &mut self.next_id,
+            notice: &mut self.notice,
+            overlay: &mut self.overlay,
+            paths: &self.paths,
+            keymap: &self.keymap,
+        };
+        f(&mut ctx)
+    }
+
+    fn act(&mut self, p: &mut ClvPane, a: Action) -> bool {
+        self.with(|ctx| p.on_action(a, ctx))
+    }
+
+    fn notice_text(&self) -> String {
+        self.notice
+            .as_ref()
+            .map(|n| format!("{n:?}"))
+            .unwrap_or_default()
+    }
+}
+
+/// The pane's own fit job on the committed sample (4000 customers), run once.
+fn sample_view() -> &'static ClvView {
+    static VIEW: OnceLock<ClvView> = OnceLock::new();
+    VIEW.get_or_init(|| {
+        let db = Database::open_in_memory_workspace().unwrap();
+        let parquet = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sample-data/loyalty_transactions.parquet"
+        );
+        db.conn()
+            .execute_batch(&format!(
+                "CREATE TABLE loyalty_transactions AS SELECT * FROM read_parquet('{parquet}')"
+            ))
+            .unwrap();
+        let spec = Settings::default().spec().unwrap();
+        let (report, _) = clv_job::run_and_save(db.conn(), &spec).unwrap();
+        assert!(report.bgnbd.is_ok(), "{:?}", report.bgnbd);
+        clv_view::load_latest(db.conn(), TOP_CUSTOMERS)
+            .unwrap()
+            .expect("a recorded fit")
+    })
+}
+
+fn screen(p: &mut ClvPane, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let (theme, keymap) = (Theme::dark(), Keymap::default());
+    term.draw(|f| {
+        let area = f.area();
+        p.draw(
+            f,
+            area,
+            &DrawCtx {
+                theme: &theme,
+                keymap: &keymap,
+            },
+        )
+    })
+    .unwrap();
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_fit_of_the_sample_draws_every_part() {
+    let view = sample_view().clone();
+    let r = &view.report;
+    assert_eq!(r["customers"].as_u64(), Some(4000));
+    let mut p = ClvPane::with_settings(Settings::default());
+    p.set_view(Some(view.clone()));
+    let s = screen(&mut p, 140, 40);
+    for part in [
+        "parameters ± SE",
+        "alpha",
+        "holdout",
+        "x=0",
+        "x=7+",
+        "cumulative repeat purchases",
+        "mean CLV by decile",
+        "top customers by CLV",
+        "source loyalty_transactions (member_id, txn_date, amount)",
+    ] {
+        assert!(s.contains(part), "missing {part:?} in\n{s}");
+    }
+    // Parameters with standard errors, as the report has them.
+    let alpha = format!("{:.4} ±", r["bgnbd"]["alpha"].as_f64().unwrap());
+    assert!(s.contains(&alpha), "{alpha} not in\n{s}");
+    // The best customer by CLV is the first row of the table.
+    let best = &view.top[0].customer;
+    let first_row = s
+        .lines()
+        .find(|l| l.contains("customer"))
+        .and_then(|_| s.lines().skip_while(|l| !l.contains("E[purchases]")).nth(1));
+    assert!(
+        first_row.is_some_and(|l| l.contains(best.as_str())),
+        "{best} first in\n{s}"
+    );
+    // A small terminal does not panic.
+    let _ = screen(&mut p, 60, 12);
+}
+
+#[test]
+fn states_without_a_fit_say_what_to_do() {
+    let mut p = ClvPane::with_settings(Settings::default());
+    p.set_view(None);
+    assert!(screen(&mut p, 120, 20).contains("press r to fit"));
+    p.data = Data::Failed("Catalog Error: no table".into());
+    assert!(screen(&mut p, 120, 20).contains("Catalog Error"));
+}
+
+#[test]
+fn fitting_runs_a_task_and_its_result_replaces_the_view() {
+    let mut h = Harness::new();
+    let mut p = ClvPane::with_settings(Settings::default());
+    assert!(h.act(&mut p, Action::RunJob));
+    let id = match (&p.run, h.effects.last()) {
+        (RunState::Running { id, .. }, Some(Effect::Task { id: tid, .. })) => {
+            assert_eq!(id, tid);
+            *id
+        }
+        _ => panic!("no task started"),
+    };
+    assert!(screen(&mut p, 120, 20).contains("Fitting…"));
+    // A second r while running does not start another fit.
+    let before = h.effects.len();
+    h.act(&mut p, Action::RunJob);
+    assert_eq!(h.effects.len(), before);
+    // Esc cancels that task.
+    assert!(h.act(&mut p, Action::Cancel));
+    assert!(matches!(h.effects.last(), Some(Effect::Cancel(c)) if *c == id));
+    // The result arrives.
+    let view = sample_view().clone();
+    h.with(|ctx| p.on_task(id, TaskResult::Done(Box::new(Some(view))), ctx));
+    assert!(matches!(p.run, RunState::Idle));
+    assert!(matches!(p.data, Data::Ready(_)));
+    assert!(h.notice_text().contains("saved"), "{}", h.notice_text());
+    // A stale result is ignored.
+    h.with(|ctx| p.on_task(999, TaskResult::Failed("old".into()), ctx));
+    assert!(matches!(p.data, Data::Ready(_)));
+}
+
+#[test]
+fn a_failed_fit_keeps_the_previous_view_and_says_why() {
+    let mut h = Harness::new();
+    let mut p = ClvPane::with_settings(Settings::default());
+    p.set_view(Some(sample_view().clone()));
+    h.act(&mut p, Action::RunJob);
+    let RunState::Running { id, .. } = p.run else {
+        panic!()
+    };
+    h.with(|ctx| p.on_task(id, TaskResult::Failed("no repeat purchases".into()), ctx));
+    assert!(matches!(p.data, Data::Ready(_)));
+    assert!(screen(&mut p, 140, 40).contains("Last fit failed: no repeat purchases"));
+}
+
+#[test]
+fn settings_are_edited_through_a_picker_and_a_prompt() {
+    let mut h = Harness::new();
+    let mut p = ClvPane::with_settings(Settings::default());
+    h.act(&mut p, Action::EditJob);
+    assert!(matches!(h.overlay, Some((_, Overlay::Picker { .. }))));
+    h.with(|ctx| p.on_answer(Answer::Picked(PICK_SETTING, "calibration_end".into()), ctx));
+    assert!(matches!(h.overlay, Some((_, Overlay::Prompt { .. }))));
+    h.with(|ctx| p.on_answer(Answer::Text(PROMPT_SETTING, "2025-03-31".into()), ctx));
+    assert_eq!(p.settings.calibration_end, "2025-03-31".parse().ok());
+    // A bad date is an error notice and changes nothing.
+    h.with(|ctx| p.on_answer(Answer::Picked(PICK_SETTING, "calibration_end".into()), ctx));
+    h.with(|ctx| p.on_answer(Answer::Text(PROMPT_SETTING, "31/03/2025".into()), ctx));
+    assert_eq!(p.settings.calibration_end, "2025-03-31".parse().ok());
+    assert!(
+        h.notice_text().contains("not a date"),
+        "{}",
+        h.notice_text()
+    );
+    // h cycles the horizon.
+    h.act(&mut p, Action::NextWindow);
+    assert_eq!(p.settings.horizon_months, 24);
+    // A file source becomes a file spec; nonsense is refused before any work.
+    p.settings.set("source", "/data/tx.parquet").unwrap();
+    assert!(matches!(
+        p.settings.spec().unwrap().source,
+        TxnSource::File { .. }
+    ));
+    p.settings.set("source", "not a table!").unwrap();
+    let before = h.effects.len();
+    h.act(&mut p, Action::RunJob);
+    assert_eq!(h.effects.len(), before);
+    assert!(
+        h.notice_text().contains("neither a table"),
+        "{}",
+        h.notice_text()
+    );
+}
+
+#[test]
+fn rows_move_within_the_top_customers() {
+    let mut h = Harness::new();
+    let mut p = ClvPane::with_settings(Settings::default());
+    p.set_view(Some(sample_view().clone()));
+    h.act(&mut p, Action::Bottom);
+    assert_eq!(p.row, TOP_CUSTOMERS - 1);
+    h.act(&mut p, Action::Down);
+    assert_eq!(p.row, TOP_CUSTOMERS - 1);
+    h.act(&mut p, Action::Top);
+    assert_eq!(p.row, 0);
+    assert!(h.act(&mut p, Action::OpenSql));
+    assert!(matches!(
+        h.effects.last(),
+        Some(Effect::OpenSql { run: true, .. })
+    ));
+}
