@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::highlight;
+use crate::workspace::write_atomic;
 
 pub const PLACEHOLDER: &str =
     "Type SQL. Ctrl+J or F5 runs the statement at the cursor; F1 shows all keys.";
@@ -375,21 +376,6 @@ impl Editor {
         };
         highlight::paint(f.buffer_mut(), ta.lines(), &view, theme);
     }
-}
-
-/// Temp file beside the target, fsync, rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]
