@@ -19,6 +19,7 @@ use crate::analytics::clv::rfm::TxnSource;
 use crate::analytics::clv::{Horizon, SpendModel};
 use crate::engine::Database;
 use crate::engine::clv_job::{self, ClvJobError, ClvReport, ClvSpec, Stage};
+use crate::engine::clv_view;
 use crate::engine::sql::is_plain_name;
 use crate::workspace::{WorkspaceKind, data_file_reader};
 
@@ -149,10 +150,10 @@ pub fn run(cli: &Cli, args: &ClvArgs) -> anyhow::Result<()> {
         ClvFormat::Json => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&clv_job::report_json(&report))?
+                serde_json::to_string_pretty(&clv_view::report_json(&report))?
             );
         }
-        ClvFormat::Table => print!("{}", table_report(&clv_job::report_json(&report))),
+        ClvFormat::Table => print!("{}", table_report(&clv_view::report_json(&report))),
     }
     if let Err(reason) = &report.bgnbd {
         return Err(CliError::Failed(reason.clone()).into());

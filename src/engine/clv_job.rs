@@ -10,7 +10,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use duckdb::Connection;
 use duckdb::arrow::array::{Array, Float64Array, Int64Array};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::EngineError;
 use super::export::{ExportFormat, copy_to};
@@ -567,93 +567,11 @@ pub fn save_to_workspace(
                 gg.map(|f| f.params.v),
                 gg.map(|f| f.log_likelihood),
                 report.clv_total,
-                report_json(report).to_string(),
+                super::clv_view::report_json(report).to_string(),
                 report.timings.total_ms,
             ],
             |r| r.get(0),
         )?;
         Ok(id)
     })
-}
-
-/// The report as the JSON object of the CLI contract (plus input counts, standard errors,
-/// holdout, tracking and timings).
-pub fn report_json(r: &ClvReport) -> Value {
-    let finite = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
-    let bgnbd = match &r.bgnbd {
-        Ok(f) => json!({
-            "r": f.params.r, "alpha": f.params.alpha, "a": f.params.a, "b": f.params.b,
-            "log_likelihood": f.log_likelihood,
-            "se": {"r": finite(f.se.r), "alpha": finite(f.se.alpha), "a": finite(f.se.a), "b": finite(f.se.b)},
-            "iterations": f.iterations,
-        }),
-        Err(_) => Value::Null,
-    };
-    let gamma_gamma = match &r.spend {
-        SpendModel::Fitted(f) => json!({
-            "p": f.params.p, "q": f.params.q, "v": f.params.v,
-            "log_likelihood": f.log_likelihood,
-            "se": {"p": finite(f.se.p), "q": finite(f.se.q), "v": finite(f.se.v)},
-            "customers": f.customers,
-        }),
-        SpendModel::Failed { .. } => Value::Null,
-    };
-    let c = &r.counts;
-    let mut out = json!({
-        "input": r.input,
-        "customers": r.customers,
-        "repeat_customers": r.repeat_customers,
-        "calibration_end": r.calibration_end.to_string(),
-        "observation_end": r.observation_end.map(|d| d.to_string()),
-        "time_unit": "weeks",
-        "rows": {
-            "purchases": c.purchase_rows,
-            "purchase_days": c.purchase_days,
-            "excluded_missing_customer": c.missing_customer,
-            "excluded_unparseable_date": c.unparseable_date,
-            "unparseable_date_example": c.unparseable_example,
-            "excluded_missing_amount": c.missing_amount,
-            "excluded_non_positive_amount": c.non_positive_amount,
-            "customers_after_calibration": c.first_purchase_after_calibration,
-        },
-        "bgnbd": bgnbd,
-        "gamma_gamma": gamma_gamma,
-        "horizon_months": r.horizon.months,
-        "discount_monthly": r.horizon.monthly_discount,
-        "clv_total": r.clv_total,
-        "clv_mean_by_decile": r.clv_deciles,
-        "timings_ms": {
-            "summary": r.timings.summary_ms, "bgnbd": r.timings.bgnbd_ms,
-            "gamma_gamma": r.timings.gamma_gamma_ms, "predict": r.timings.predict_ms,
-            "total": r.timings.total_ms,
-        },
-    });
-    if let Err(reason) = &r.bgnbd {
-        out["bgnbd_error"] = json!(reason);
-    }
-    if let SpendModel::Failed { reason } = &r.spend {
-        out["gamma_gamma_error"] = json!(reason);
-    }
-    if let Some(h) = &r.holdout {
-        out["holdout"] = json!({
-            "weeks": h.length,
-            "actual": h.actual,
-            "predicted": h.predicted,
-            "by_frequency": h.buckets.iter().map(|b| json!({
-                "frequency": if b.open_ended { format!("{}+", b.frequency) } else { b.frequency.to_string() },
-                "customers": b.customers,
-                "actual": b.actual,
-                "predicted": b.predicted,
-            })).collect::<Vec<_>>(),
-        });
-    }
-    if let Some(t) = &r.tracking {
-        out["tracking"] = json!({
-            "start": t.start.to_string(),
-            "calibration_week": t.calibration_week,
-            "actual_cumulative": t.actual_cumulative,
-            "predicted_cumulative": t.predicted_cumulative,
-        });
-    }
-    out
 }
