@@ -58,7 +58,8 @@ impl<'a> ColumnFormatter<'a> {
     }
 
     pub fn cell(&self, row: usize) -> CellText {
-        if self.array.is_null(row) {
+        // A column of type NULL has no validity buffer: every cell is NULL.
+        if self.array.is_null(row) || self.array.data_type() == &DataType::Null {
             return CellText {
                 text: "NULL".into(),
                 align: self.align,
@@ -229,6 +230,13 @@ mod tests {
         assert_eq!(format_cell(&strs, 0).align, Align::Left);
         let f: ArrayRef = Arc::new(Float64Array::from(vec![2.5]));
         assert_eq!(cell_as_u64(&f, 0), Some(2));
+    }
+
+    #[test]
+    fn a_null_typed_column_shows_null() {
+        let nulls: ArrayRef = Arc::new(duckdb::arrow::array::NullArray::new(2));
+        assert!(format_cell(&nulls, 1).null);
+        assert_eq!(format_cell(&nulls, 1).text, "NULL");
     }
 
     #[test]

@@ -299,6 +299,7 @@ pub fn first_page(
     if !is_query(stmt) && is_count_only(&schema) {
         let rows_changed = batches
             .first()
+            .filter(|b| b.num_rows() > 0 && schema.field(0).name() == "Count")
             .and_then(|b| super::format::cell_as_u64(b.column(0), 0));
         return Ok(QueryOutcome::Executed {
             statement: keyword,
@@ -320,9 +321,12 @@ pub fn first_page(
     }))
 }
 
-/// DDL and DML report a single `Count` column (or nothing at all).
+/// DDL and DML report a single `Count` column (DuckDB 2.0 answers DROP and
+/// some DDL with a single `Success` column), or nothing at all.
 fn is_count_only(schema: &SchemaRef) -> bool {
-    schema.fields().is_empty() || (schema.fields().len() == 1 && schema.field(0).name() == "Count")
+    schema.fields().is_empty()
+        || (schema.fields().len() == 1
+            && matches!(schema.field(0).name().as_str(), "Count" | "Success"))
 }
 
 /// Rows `offset..offset+limit` of `source`, in the source's order.
@@ -475,6 +479,8 @@ mod tests {
                 ..
             }
         ));
+        let out = execute_script(db.conn(), "drop table if exists nothing_here", 10).unwrap();
+        assert!(matches!(out, QueryOutcome::Executed { ref statement, .. } if statement == "DROP"));
         let err = execute_script(db.conn(), "select nope from t", 10).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
     }
