@@ -307,7 +307,7 @@ fn table_report(j: &Value) -> String {
             s.push_str(&format!(
                 "{:>9} {:>10} {:>11.1} {:>11.1}\n",
                 b["frequency"].as_str().unwrap_or(""),
-                b["customers"],
+                b["customers"].as_u64().unwrap_or(0),
                 b["actual"].as_f64().unwrap_or(0.0),
                 b["predicted"].as_f64().unwrap_or(0.0)
             ));
