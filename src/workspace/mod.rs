@@ -113,13 +113,8 @@ impl Workspace {
     /// Opens an existing DuckDB file; clvdesk's metadata schema is added to it.
     pub fn open_database_file(file: &Path) -> Result<Self, WorkspaceError> {
         let db = Database::open_workspace(file)?;
-        let root = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
         Ok(Self {
-            root,
+            root: folder_of(file),
             db,
             kind: WorkspaceKind::DatabaseFile,
         })
@@ -144,13 +139,8 @@ impl Workspace {
                 path: file.to_path_buf(),
                 message: e.to_string(),
             })?;
-        let root = file
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
         Ok(Self {
-            root,
+            root: folder_of(file),
             db,
             kind: WorkspaceKind::DataFile { view },
         })
@@ -203,6 +193,14 @@ pub fn data_file_reader(path: &Path) -> Option<&'static str> {
     })
 }
 
+/// The folder holding `file`: definitions of a file-backed workspace live beside it.
+fn folder_of(file: &Path) -> PathBuf {
+    file.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
 /// A view name from a file name: `Sales 2024.csv` -> `sales_2024`.
 fn view_name_for(file: &Path) -> String {
     let stem = file
@@ -246,6 +244,38 @@ mod tests {
             Some("read_json_auto")
         );
         assert_eq!(data_file_reader(Path::new("a.duckdb")), None);
+    }
+
+    #[test]
+    fn data_files_and_database_files_open_as_workspaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("Orders 2024.csv");
+        std::fs::write(&csv, "id,amount\n1,2.5\n2,3.5\n").unwrap();
+        let ws = Workspace::open_path(Some(&csv)).unwrap();
+        assert_eq!(
+            ws.kind(),
+            &WorkspaceKind::DataFile {
+                view: "orders_2024".into()
+            }
+        );
+        assert_eq!(ws.root(), dir.path());
+        let n: f64 = ws
+            .db()
+            .conn()
+            .query_row("SELECT sum(amount) FROM orders_2024", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 6.0);
+        let broken = dir.path().join("broken.parquet");
+        std::fs::write(&broken, "not parquet").unwrap();
+        let err = Workspace::open_path(Some(&broken))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("broken.parquet"), "{err}");
+        let file = dir.path().join("plain.duckdb");
+        let ws = Workspace::open_path(Some(&file)).unwrap();
+        assert_eq!(ws.kind(), &WorkspaceKind::DatabaseFile);
+        assert_eq!(ws.root(), dir.path());
     }
 
     #[test]
