@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use duckdb::Connection;
 use duckdb::arrow::array::{Array, Float64Array, Int64Array};
+use duckdb::{Connection, OptionalExt};
 use serde_json::Value;
 
 use super::EngineError;
@@ -160,6 +160,12 @@ pub fn fit_and_predict(
     conn.execute_batch(&query.days_sql())
         .map_err(EngineError::from_duckdb)?;
     let (mut counts, first, last) = read_counts(conn)?;
+    if counts.unparseable_date > 0 {
+        counts.unparseable_example = conn
+            .query_row(&query.unparseable_example_sql(), [], |r| r.get(0))
+            .optional()
+            .map_err(EngineError::from_duckdb)?;
+    }
     let (Some(first), Some(last)) = (first, last) else {
         return Err(ClvJobError::NoData(no_purchases_message(
             &spec.input_label(),
@@ -334,11 +340,11 @@ fn read_counts(
                 unparseable_date: u(3)?,
                 missing_amount: u(4)?,
                 non_positive_amount: u(5)?,
-                unparseable_example: r.get(6)?,
+                unparseable_example: None,
                 first_purchase_after_calibration: 0,
             },
+            r.get(6)?,
             r.get(7)?,
-            r.get(8)?,
         ))
     })
     .map_err(EngineError::from_duckdb)
