@@ -397,48 +397,23 @@ fn in_a_workspace_predictions_and_the_fit_are_saved() {
 /// `h` then `r` refits with a 24-month horizon on a worker and records fit #2.
 #[test]
 fn the_clv_tab_in_the_app() {
+    use clvdesk::tui::headless::Headless;
     use clvdesk::tui::panes::clv::{ClvPane, RunState};
     use clvdesk::tui::{App, AppOptions};
     use crossterm::event::{KeyCode, KeyModifiers};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-    use std::time::Duration;
 
     let tmp = tempfile::tempdir().unwrap();
     let ws = clvdesk::workspace::Workspace::open_folder(&tmp.path().join("ws")).unwrap();
-    let mut app = App::new(AppOptions {
+    let app = App::new(AppOptions {
         workspace: ws,
         theme: None,
         config_dir: Some(tmp.path().join("config")),
     });
-    let mut term = Terminal::new(TestBackend::new(140, 40)).unwrap();
-    let mut settle = |app: &mut App| -> String {
-        for _ in 0..10 {
-            term.draw(|f| app.draw(f)).unwrap();
-            app.after_draw();
-            assert!(
-                app.pump_until_idle(Duration::from_secs(120)),
-                "workers did not finish"
-            );
-            if !app.busy() {
-                break;
-            }
-        }
-        term.draw(|f| app.draw(f)).unwrap();
-        let buf = term.backend().buffer();
-        (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    settle(&mut app);
-    app.key(KeyCode::Char('3'), KeyModifiers::ALT);
-    let screen = settle(&mut app);
-    assert_eq!(app.tab, 2);
+    let mut ui = Headless::new(app, 140, 40);
+    ui.settle();
+    ui.app.key(KeyCode::Char('3'), KeyModifiers::ALT);
+    let screen = ui.settle();
+    assert_eq!(ui.app.tab, 2);
     for part in [
         "fit #1",
         "parameters ± SE",
@@ -447,13 +422,14 @@ fn the_clv_tab_in_the_app() {
     ] {
         assert!(screen.contains(part), "{part:?} missing in\n{screen}");
     }
-    app.key(KeyCode::Char('h'), KeyModifiers::NONE);
-    app.key(KeyCode::Char('r'), KeyModifiers::NONE);
-    let p = app.panes[2].as_any().downcast_ref::<ClvPane>().unwrap();
+    ui.app.key(KeyCode::Char('h'), KeyModifiers::NONE);
+    ui.app.key(KeyCode::Char('r'), KeyModifiers::NONE);
+    let p = ui.app.panes[2].as_any().downcast_ref::<ClvPane>().unwrap();
     assert!(matches!(p.run, RunState::Running { .. }));
     assert_eq!(p.settings.horizon_months, 24);
-    let done = settle(&mut app);
-    let notice = app
+    let done = ui.settle();
+    let notice = ui
+        .app
         .notice
         .as_ref()
         .map(|n| n.text.clone())

@@ -570,67 +570,46 @@ fn a_new_workspace_is_seeded_with_the_starter_job_on_the_sample_data() {
 /// job's table, runs the job, and Enter opens a bucket's customers in the SQL tab.
 #[test]
 fn the_deciles_tab_in_the_app() {
+    use clvdesk::tui::headless::Headless;
     use clvdesk::tui::panes::deciles::{DecilesPane, RunState};
     use clvdesk::tui::panes::results::ResultsState;
     use clvdesk::tui::{App, AppOptions};
     use crossterm::event::{KeyCode, KeyModifiers};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-    use std::time::Duration;
 
     let tmp = tempfile::tempdir().unwrap();
     let ws = clvdesk::workspace::Workspace::open_folder(&tmp.path().join("ws")).unwrap();
-    let mut app = App::new(AppOptions {
+    let app = App::new(AppOptions {
         workspace: ws,
         theme: None,
         config_dir: Some(tmp.path().join("config")),
     });
-    let mut term = Terminal::new(TestBackend::new(130, 36)).unwrap();
-    let mut settle = |app: &mut App| -> String {
-        for _ in 0..10 {
-            term.draw(|f| app.draw(f)).unwrap();
-            app.after_draw();
-            assert!(
-                app.pump_until_idle(Duration::from_secs(120)),
-                "workers did not finish"
-            );
-            if !app.busy() {
-                break;
-            }
-        }
-        term.draw(|f| app.draw(f)).unwrap();
-        let buf = term.backend().buffer();
-        (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    settle(&mut app);
-    app.key(KeyCode::Char('2'), KeyModifiers::ALT);
-    let screen = settle(&mut app);
-    assert_eq!(app.tab, 1);
+    let mut ui = Headless::new(app, 130, 36);
+    ui.settle();
+    ui.app.key(KeyCode::Char('2'), KeyModifiers::ALT);
+    let screen = ui.settle();
+    assert_eq!(ui.app.tab, 1);
     assert!(screen.contains("loyalty_miles"), "{screen}");
     assert!(screen.contains("100.0%"), "{screen}");
     let pane = |app: &App| -> (usize, usize) {
         let p = app.panes[1].as_any().downcast_ref::<DecilesPane>().unwrap();
         (p.window, p.category)
     };
-    app.key(KeyCode::Char('w'), KeyModifiers::NONE);
-    app.key(KeyCode::Char('c'), KeyModifiers::NONE);
-    let after = settle(&mut app);
-    assert_eq!(pane(&app), (1, 1));
+    ui.app.key(KeyCode::Char('w'), KeyModifiers::NONE);
+    ui.app.key(KeyCode::Char('c'), KeyModifiers::NONE);
+    let after = ui.settle();
+    assert_eq!(pane(&ui.app), (1, 1));
     assert_ne!(after, screen);
 
     // Run: the job runs on a worker and the table is read again.
-    app.key(KeyCode::Char('r'), KeyModifiers::NONE);
-    let p = app.panes[1].as_any().downcast_ref::<DecilesPane>().unwrap();
+    ui.app.key(KeyCode::Char('r'), KeyModifiers::NONE);
+    let p = ui.app.panes[1]
+        .as_any()
+        .downcast_ref::<DecilesPane>()
+        .unwrap();
     assert!(matches!(p.run, RunState::Running { .. }));
-    let done = settle(&mut app);
-    let notice = app
+    let done = ui.settle();
+    let notice = ui
+        .app
         .notice
         .as_ref()
         .map(|n| n.text.clone())
@@ -638,9 +617,9 @@ fn the_deciles_tab_in_the_app() {
     assert!(notice.contains("ranked rows"), "{notice}\n{done}");
 
     // Enter: the bucket's customers in a new SQL buffer, run.
-    app.key(KeyCode::Enter, KeyModifiers::NONE);
-    settle(&mut app);
-    assert_eq!(app.tab, 0);
-    assert!(app.sql().editor.text().contains("loyalty_miles_deciles"));
-    assert!(matches!(app.sql().results, ResultsState::Ready(_)));
+    ui.app.key(KeyCode::Enter, KeyModifiers::NONE);
+    ui.settle();
+    assert_eq!(ui.app.tab, 0);
+    assert!(ui.app.sql().editor.text().contains("loyalty_miles_deciles"));
+    assert!(matches!(ui.app.sql().results, ResultsState::Ready(_)));
 }

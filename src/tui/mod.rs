@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod effect;
 pub mod event;
+pub mod headless;
 pub mod history;
 pub mod keymap;
 pub mod overlay;
