@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 
 use super::App;
+use super::keymap::Keymap;
+use super::panes::{DrawCtx, Pane};
+use super::theme::Theme;
 
 /// How long [`Headless::settle`] waits for workers before failing.
 pub const WAIT: Duration = Duration::from_secs(120);
@@ -53,17 +57,39 @@ impl Headless {
 
     /// The last drawn screen, one line per row, trailing blanks trimmed.
     pub fn screen(&self) -> String {
-        let buf = self.term.backend().buffer();
-        let area = buf.area;
-        (0..area.height)
-            .map(|y| {
-                (0..area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        buffer_text(self.term.backend().buffer())
     }
+}
+
+/// A buffer as text: one line per row, trailing blanks trimmed.
+pub fn buffer_text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Draws one pane alone (dark theme, default keys) at `width` x `height` and returns the screen.
+pub fn draw_pane(pane: &mut dyn Pane, width: u16, height: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(width, height))
+        .unwrap_or_else(|e| panic!("a TestBackend cannot fail to start: {e}"));
+    let (theme, keymap) = (Theme::dark(), Keymap::default());
+    let ctx = DrawCtx {
+        theme: &theme,
+        keymap: &keymap,
+    };
+    if let Err(e) = term.draw(|f| {
+        let area = f.area();
+        pane.draw(f, area, &ctx)
+    }) {
+        panic!("drawing into a TestBackend failed: {e}");
+    }
+    buffer_text(term.backend().buffer())
 }

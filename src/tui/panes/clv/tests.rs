@@ -3,15 +3,11 @@
 
 use std::sync::OnceLock;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
 use super::*;
 use crate::engine::Database;
 use crate::tui::effect::Notice;
 use crate::tui::keymap::Keymap;
-use crate::tui::panes::{DrawCtx, Paths};
-use crate::tui::theme::Theme;
+use crate::tui::panes::Paths;
 
 struct Harness {
     effects: Vec<Effect>,
@@ -83,31 +79,7 @@ fn sample_view() -> &'static ClvView {
 }
 
 fn screen(p: &mut ClvPane, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let (theme, keymap) = (Theme::dark(), Keymap::default());
-    term.draw(|f| {
-        let area = f.area();
-        p.draw(
-            f,
-            area,
-            &DrawCtx {
-                theme: &theme,
-                keymap: &keymap,
-            },
-        )
-    })
-    .unwrap();
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::tui::headless::draw_pane(p, w, h)
 }
 
 #[test]

@@ -1,14 +1,10 @@
 //! The Deciles pane drawn into a `TestBackend`, and its update logic.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
 use super::*;
 use crate::analytics::decile_table::BucketRow;
 use crate::tui::effect::Notice;
 use crate::tui::keymap::Keymap;
-use crate::tui::panes::{DrawCtx, Paths};
-use crate::tui::theme::Theme;
+use crate::tui::panes::Paths;
 
 fn rows(window: Window, category: &str, totals: &[(u64, f64)]) -> Vec<BucketRow> {
     totals
@@ -54,32 +50,7 @@ fn pane() -> (DecilesPane, tempfile::TempDir) {
 }
 
 fn screen(p: &mut DecilesPane) -> String {
-    let mut term = Terminal::new(TestBackend::new(130, 30)).unwrap();
-    let theme = Theme::dark();
-    let keymap = Keymap::default();
-    term.draw(|f| {
-        let area = f.area();
-        p.draw(
-            f,
-            area,
-            &DrawCtx {
-                theme: &theme,
-                keymap: &keymap,
-            },
-        )
-    })
-    .unwrap();
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::tui::headless::draw_pane(p, 130, 30)
 }
 
 /// The table lines: those starting (after the border) with a bucket number.
