@@ -66,18 +66,7 @@ impl Harness {
     }
 
     fn screen(&self) -> String {
-        let buf = self.term.backend().buffer();
-        let area = buf.area;
-        (0..area.height)
-            .map(|y| {
-                (0..area.width)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        clvdesk::tui::headless::buffer_text(self.term.backend().buffer())
     }
 
     /// The screen with run-dependent parts (timings, temp paths) masked.
