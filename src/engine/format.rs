@@ -37,6 +37,8 @@ pub fn align_for(dt: &DataType) -> Align {
 /// Formats cells of one column.
 pub struct ColumnFormatter<'a> {
     array: &'a dyn Array,
+    /// Logical nulls: a NULL-typed column has no validity buffer, yet every value is NULL.
+    nulls: Option<duckdb::arrow::buffer::NullBuffer>,
     inner: Option<ArrayFormatter<'a>>,
     align: Align,
     group: bool,
@@ -51,6 +53,7 @@ impl<'a> ColumnFormatter<'a> {
         let align = align_for(array.data_type());
         Self {
             array,
+            nulls: array.logical_nulls(),
             inner,
             align,
             group: group_thousands && align == Align::Right,
@@ -58,8 +61,7 @@ impl<'a> ColumnFormatter<'a> {
     }
 
     pub fn cell(&self, row: usize) -> CellText {
-        // A column of type NULL has no validity buffer: every cell is NULL.
-        if self.array.is_null(row) || self.array.data_type() == &DataType::Null {
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
             return CellText {
                 text: "NULL".into(),
                 align: self.align,

@@ -185,11 +185,11 @@ impl ResultView {
     /// numbers aside.
     pub fn full_text(&self, row: u64, col: usize) -> Option<String> {
         let (b, r) = self.batch_for(row)?;
-        let arr = b.column(col);
-        if is_null_at(arr.as_ref(), r) {
-            return Some("NULL".into());
-        }
-        Some(ColumnFormatter::new(arr.as_ref(), false).cell(r).text)
+        Some(
+            ColumnFormatter::new(b.column(col).as_ref(), false)
+                .cell(r)
+                .text,
+        )
     }
 
     /// The row as tab-separated text.
@@ -198,12 +198,8 @@ impl ResultView {
         Some(
             (0..b.num_columns())
                 .map(|c| {
-                    let arr = b.column(c);
-                    if is_null_at(arr.as_ref(), r) {
-                        String::new()
-                    } else {
-                        ColumnFormatter::new(arr.as_ref(), false).cell(r).text
-                    }
+                    let cell = ColumnFormatter::new(b.column(c).as_ref(), false).cell(r);
+                    if cell.null { String::new() } else { cell.text }
                 })
                 .collect::<Vec<_>>()
                 .join("\t"),
@@ -228,12 +224,6 @@ impl ResultView {
             },
         }
     }
-}
-
-/// NULL, including every value of a NULL-typed column (whose array has no
-/// validity buffer, so `is_null` says false).
-fn is_null_at(arr: &dyn Array, row: usize) -> bool {
-    arr.logical_nulls().is_some_and(|n| n.is_null(row))
 }
 
 /// The numbers of a LIST cell, read in place (no cast, no copy of the list).

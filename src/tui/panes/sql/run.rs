@@ -151,15 +151,6 @@ impl SqlPane {
                     )
                 });
                 self.results = match outcome {
-                    // DuckDB answers DROP and similar with one `Success` column and no rows.
-                    QueryOutcome::Rows(page) if is_success_only(&page) => ResultsState::Executed {
-                        statement: split_statements(&sql)
-                            .last()
-                            .map(|s| leading_keyword(&s.text))
-                            .unwrap_or_default(),
-                        rows_changed: None,
-                        elapsed: page.elapsed,
-                    },
                     QueryOutcome::Rows(page) => {
                         let mut v = ResultView::new(id, page);
                         v.grid.viewport_rows = self.areas.results.height.saturating_sub(3).max(1);
@@ -266,13 +257,4 @@ impl SqlPane {
             }
         }
     }
-}
-
-/// The answer of a statement without a result set that DuckDB reports as a
-/// single `Success` boolean column (DROP, ATTACH, ...).
-fn is_success_only(page: &crate::engine::worker::ResultPage) -> bool {
-    page.source.is_none()
-        && page.batch.num_rows() == 0
-        && page.schema.fields().len() == 1
-        && page.schema.field(0).name() == "Success"
 }
