@@ -161,9 +161,9 @@ pub fn spawn_page(
 }
 
 /// What a worker body gets besides its connection.
-struct WorkerCtx {
+struct WorkerCtx<'a> {
     sink: Sink,
-    cancelled: Arc<AtomicBool>,
+    cancelled: &'a AtomicBool,
 }
 
 fn spawn_worker(
@@ -171,6 +171,25 @@ fn spawn_worker(
     id: RequestId,
     sink: Sink,
     body: impl FnOnce(&Connection, &WorkerCtx) + Send + 'static,
+) -> QueryHandle {
+    let progress_sink = sink.clone();
+    spawn_job(
+        conn,
+        id,
+        move |percent| progress_sink(QueryEvent::Progress { id, percent }),
+        move |conn, cancelled| body(conn, &WorkerCtx { sink, cancelled }),
+    )
+}
+
+/// Runs any DuckDB work `body` on its own thread with `conn` (a clone of the
+/// process connection), reporting DuckDB's progress estimate to `on_progress`
+/// and cancellable through the returned handle. `body` is told whether a
+/// cancel was requested, so it can report an interrupted statement as cancelled.
+pub fn spawn_job(
+    conn: Connection,
+    id: RequestId,
+    on_progress: impl Fn(f64) + Send + 'static,
+    body: impl FnOnce(&Connection, &AtomicBool) + Send + 'static,
 ) -> QueryHandle {
     let interrupt = conn.interrupt_handle();
     let cancelled = Arc::new(AtomicBool::new(false));
@@ -184,7 +203,6 @@ fn spawn_worker(
     // Progress tracking is a per-connection client setting; failing to enable it only loses the bar.
     let _ = conn.set_query_progress_tracking(true);
     let progress = conn.progress_handle();
-    let poll_sink = sink.clone();
     let poll_done = finished.clone();
     thread::spawn(move || {
         let mut last = -1.0;
@@ -195,13 +213,12 @@ fn spawn_worker(
                 && !poll_done.load(Ordering::SeqCst)
             {
                 last = p;
-                poll_sink(QueryEvent::Progress { id, percent: p });
+                on_progress(p);
             }
         }
     });
     thread::spawn(move || {
-        let ctx = WorkerCtx { sink, cancelled };
-        body(&conn, &ctx);
+        body(&conn, &cancelled);
         finished.store(true, Ordering::SeqCst);
     });
     handle

@@ -2,29 +2,6 @@
 
 use super::*;
 
-pub(super) enum Canceller {
-    Query(QueryHandle),
-    Task {
-        interrupt: Arc<duckdb::InterruptHandle>,
-        cancelled: Arc<AtomicBool>,
-    },
-}
-
-impl Canceller {
-    pub(super) fn cancel(&self) {
-        match self {
-            Canceller::Query(h) => h.cancel(),
-            Canceller::Task {
-                interrupt,
-                cancelled,
-            } => {
-                cancelled.store(true, Ordering::SeqCst);
-                interrupt.interrupt();
-            }
-        }
-    }
-}
-
 impl App {
     pub(super) fn sink(&self) -> worker::Sink {
         let tx = self.tx.clone();
@@ -73,7 +50,7 @@ impl App {
                             count_when_truncated: true,
                         };
                         let h = worker::spawn_query(conn, id, sql, opts, self.sink());
-                        self.cancellers.insert(id, Canceller::Query(h));
+                        self.cancellers.insert(id, h);
                     }
                     Err(err) => {
                         let _ = self.tx.send(Msg::Query(QueryEvent::Done {
@@ -94,7 +71,7 @@ impl App {
                 match self.workspace.db().clone_conn() {
                     Ok(conn) => {
                         let h = worker::spawn_page(conn, id, source, offset, limit, self.sink());
-                        self.cancellers.insert(id, Canceller::Query(h));
+                        self.cancellers.insert(id, h);
                     }
                     Err(err) => {
                         let _ = self.tx.send(Msg::Query(QueryEvent::Page {
@@ -150,46 +127,26 @@ impl App {
                 return;
             }
         };
-        let interrupt = conn.interrupt_handle();
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let done = Arc::new(AtomicBool::new(false));
-        self.cancellers.insert(
+        let progress_tx = self.tx.clone();
+        let tx = self.tx.clone();
+        let handle = worker::spawn_job(
+            conn,
             id,
-            Canceller::Task {
-                interrupt,
-                cancelled: cancelled.clone(),
+            move |percent| {
+                let _ = progress_tx.send(Msg::TaskProgress { id, percent });
+            },
+            move |conn, cancelled| {
+                let result = match job(conn) {
+                    Ok(v) => TaskResult::Done(v),
+                    Err(_) if cancelled.load(Ordering::SeqCst) => TaskResult::Cancelled,
+                    Err(e) if e.contains("INTERRUPT") || e.contains("query cancelled") => {
+                        TaskResult::Cancelled
+                    }
+                    Err(e) => TaskResult::Failed(e),
+                };
+                let _ = tx.send(Msg::Task { id, result });
             },
         );
-        // Losing progress tracking only loses the percentage.
-        let _ = conn.set_query_progress_tracking(true);
-        let progress = conn.progress_handle();
-        let ptx = self.tx.clone();
-        let pdone = done.clone();
-        std::thread::spawn(move || {
-            let mut last = -1.0;
-            while !pdone.load(Ordering::SeqCst) {
-                std::thread::sleep(Duration::from_millis(100));
-                if let Some(p) = progress.query_progress().percentage()
-                    && (p - last).abs() >= 0.5
-                    && !pdone.load(Ordering::SeqCst)
-                {
-                    last = p;
-                    let _ = ptx.send(Msg::TaskProgress { id, percent: p });
-                }
-            }
-        });
-        let tx = self.tx.clone();
-        std::thread::spawn(move || {
-            let result = match job(&conn) {
-                Ok(v) => TaskResult::Done(v),
-                Err(_) if cancelled.load(Ordering::SeqCst) => TaskResult::Cancelled,
-                Err(e) if e.contains("INTERRUPT") || e.contains("query cancelled") => {
-                    TaskResult::Cancelled
-                }
-                Err(e) => TaskResult::Failed(e),
-            };
-            done.store(true, Ordering::SeqCst);
-            let _ = tx.send(Msg::Task { id, result });
-        });
+        self.cancellers.insert(id, handle);
     }
 }

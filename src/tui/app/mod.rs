@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -30,8 +30,6 @@ use crate::workspace::Workspace;
 
 mod frame;
 mod jobs;
-
-use jobs::Canceller;
 
 /// Below this the frame shows a note instead of the panes.
 pub const MIN_WIDTH: u16 = 40;
@@ -76,7 +74,7 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Running requests (status line, idle detection).
     pub jobs: HashMap<RequestId, JobInfo>,
-    cancellers: HashMap<RequestId, Canceller>,
+    cancellers: HashMap<RequestId, QueryHandle>,
     owners: HashMap<RequestId, usize>,
     next_id: RequestId,
     effects: Vec<Effect>,
