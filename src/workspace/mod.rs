@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod decile_jobs;
+pub mod definitions;
 pub mod paths;
 pub mod seed;
 

@@ -33,6 +33,7 @@ use crate::analytics::deciles::{
     AsOf, DEFAULT_BUCKETS, DecileJob, Mode, SpecError, Window, default_prefix, is_valid_job_name,
 };
 use crate::workspace::atomic::write_atomic;
+use crate::workspace::definitions::{line_of, toml_error_line};
 
 /// Folder of the workspace holding decile job files.
 pub const DIR: &str = crate::workspace::paths::folders::DECILES;
@@ -72,8 +73,13 @@ mode = "window"
 pub enum DecileJobFileError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
-    #[error("{}: {message}", path.display())]
-    Parse { path: PathBuf, message: String },
+    #[error("{}: {}{message}", path.display(), at_line(*line))]
+    Parse {
+        path: PathBuf,
+        /// 1-based line of the problem, when the parser placed it.
+        line: Option<usize>,
+        message: String,
+    },
     #[error("{}: key `{key}`: {message}", path.display())]
     Invalid {
         path: PathBuf,
@@ -126,8 +132,8 @@ pub fn job_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}.toml"))
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+fn at_line(line: Option<usize>) -> String {
+    line.map(|n| format!("line {n}: ")).unwrap_or_default()
 }
 
 fn parse_window(v: &toml::Value) -> Result<Window, SpecError> {
@@ -184,6 +190,7 @@ pub fn parse_job(path: &Path, text: &str) -> Result<DecileJob, DecileJobFileErro
     if !is_valid_job_name(&name) {
         return Err(DecileJobFileError::Parse {
             path: path.to_path_buf(),
+            line: None,
             message: format!(
                 "`{name}` is not a job name: use letters, digits, `_` and `-` in the file name"
             ),
@@ -191,10 +198,8 @@ pub fn parse_job(path: &Path, text: &str) -> Result<DecileJob, DecileJobFileErro
     }
     let raw: JobFile = toml::from_str(text).map_err(|e| DecileJobFileError::Parse {
         path: path.to_path_buf(),
-        message: match e.span() {
-            Some(span) => format!("line {}: {}", line_of(text, span.start), e.message()),
-            None => e.message().to_string(),
-        },
+        line: toml_error_line(text, &e),
+        message: e.message().trim().to_string(),
     })?;
     let inv = |e| DecileJobFileError::invalid(path, e);
     let mut windows = match &raw.windows {
@@ -504,6 +509,7 @@ pub fn edit_key(
     let Some(k) = EDITABLE_KEYS.iter().map(|(k, _)| *k).find(|k| *k == key) else {
         return Err(DecileJobFileError::Parse {
             path: path.to_path_buf(),
+            line: None,
             message: format!("unknown key `{key}`"),
         });
     };
@@ -511,6 +517,7 @@ pub fn edit_key(
         text.parse()
             .map_err(|e: toml_edit::TomlError| DecileJobFileError::Parse {
                 path: path.to_path_buf(),
+                line: e.span().map(|s| line_of(text, s.start)),
                 message: e.message().to_string(),
             })?;
     let input = input.trim();
