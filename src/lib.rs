@@ -4,10 +4,12 @@
 //! Layers (arrows point down only):
 //! `cli` and `tui` draw or print; `analytics` is pure domain logic (SQL
 //! builders and math); `engine` talks to DuckDB; `workspace` knows where
-//! things live on disk; `sample` generates synthetic data.
+//! things live on disk; `config` reads the user's config.toml; `sample`
+//! generates synthetic data.
 
 pub mod analytics;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod sample;
 pub mod scheduler;

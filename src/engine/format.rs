@@ -34,9 +34,13 @@ pub fn align_for(dt: &DataType) -> Align {
     }
 }
 
+/// Most decimals shown for a float unless configured (`grid.float_digits`).
+pub const DEFAULT_FLOAT_DIGITS: u8 = 6;
+
 /// Formats cells of one column.
 pub struct ColumnFormatter<'a> {
     array: &'a dyn Array,
+    float_digits: u8,
     /// Logical nulls: a NULL-typed column has no validity buffer, yet every value is NULL.
     nulls: Option<duckdb::arrow::buffer::NullBuffer>,
     inner: Option<ArrayFormatter<'a>>,
@@ -53,11 +57,18 @@ impl<'a> ColumnFormatter<'a> {
         let align = align_for(array.data_type());
         Self {
             array,
+            float_digits: DEFAULT_FLOAT_DIGITS,
             nulls: array.logical_nulls(),
             inner,
             align,
             group: group_thousands && align == Align::Right,
         }
+    }
+
+    /// Show floats with at most `digits` decimals (display grouping only).
+    pub fn with_float_digits(mut self, digits: u8) -> Self {
+        self.float_digits = digits;
+        self
     }
 
     pub fn cell(&self, row: usize) -> CellText {
@@ -72,7 +83,7 @@ impl<'a> ColumnFormatter<'a> {
             && let Some(v) = float_value(self.array, row)
         {
             return CellText {
-                text: display_float(v),
+                text: display_float_digits(v, self.float_digits),
                 align: self.align,
                 null: false,
             };
@@ -112,15 +123,28 @@ fn float_value(array: &dyn Array, row: usize) -> Option<f64> {
 /// dropped and thousands grouped (`1379772.1500000039` -> `1,379,772.15`);
 /// scientific notation for very small or very large magnitudes.
 pub fn display_float(v: f64) -> String {
+    display_float_digits(v, DEFAULT_FLOAT_DIGITS)
+}
+
+/// [`display_float`] with at most `digits` decimals. A number too small to
+/// show a digit at that precision is written in scientific notation rather
+/// than as a misleading 0.
+pub fn display_float_digits(v: f64, digits: u8) -> String {
     if !v.is_finite() {
         return v.to_string();
     }
+    let d = usize::from(digits);
     let a = v.abs();
-    if a != 0.0 && !(1e-4..1e15).contains(&a) {
-        return format!("{v:.6e}");
+    let smallest = 10f64.powi(-i32::from(digits)).max(1e-4);
+    if a != 0.0 && !(smallest..1e15).contains(&a) {
+        return format!("{v:.d$e}");
     }
-    let fixed = format!("{v:.6}");
-    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    let fixed = format!("{v:.d$}");
+    let trimmed = if fixed.contains('.') {
+        fixed.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &fixed
+    };
     let trimmed = if trimmed == "-0" { "0" } else { trimmed };
     group_thousands(trimmed)
 }
@@ -210,6 +234,10 @@ mod tests {
         assert_eq!(display_float(-0.5), "-0.5");
         assert_eq!(display_float(-0.0000000001), "-1.000000e-10");
         assert_eq!(display_float(f64::NAN), "NaN");
+        assert_eq!(display_float_digits(1234.56789, 2), "1,234.57");
+        assert_eq!(display_float_digits(0.004, 2), "4.00e-3");
+        assert_eq!(display_float_digits(2.5, 0), "2");
+        assert_eq!(display_float_digits(1230.0, 0), "1,230");
         let f: ArrayRef = Arc::new(Float64Array::from(vec![0.1 + 0.2]));
         assert_eq!(format_cell(&f, 0).text, "0.3");
         assert_eq!(

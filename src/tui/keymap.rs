@@ -501,6 +501,31 @@ pub fn keymap_path(config_dir: &Path) -> std::path::PathBuf {
     config_dir.join("keymap.toml")
 }
 
+/// The keys the app uses: the defaults, `<config dir>/keymap.toml` over them,
+/// then `overrides` — (file, keymap.toml-style text), i.e. config.toml's
+/// `[keys]` — over those. A layer with an error is skipped whole and reported.
+pub fn load_layers(
+    config_dir: Option<&Path>,
+    overrides: Option<(&Path, &str)>,
+) -> (Keymap, Vec<KeymapError>) {
+    let (km, err) = Keymap::load(config_dir.map(keymap_path).as_deref());
+    let mut errors: Vec<KeymapError> = err.into_iter().collect();
+    let Some((origin, text)) = overrides else {
+        return (km, errors);
+    };
+    let mut merged = km.clone();
+    match merged.merge_toml(text) {
+        Ok(()) => (merged, errors),
+        Err(message) => {
+            errors.push(KeymapError {
+                path: format!("{} [keys]", origin.display()),
+                message,
+            });
+            (km, errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::config::Config;
 use crate::engine::worker::{
     self, QueryEvent, QueryHandle, QueryOptions, QueryOutcome, RequestId, RowCount,
 };
@@ -89,6 +90,7 @@ pub struct App {
     keymap_hint: String,
 }
 
+/// The workspace's own theme choice (`.clvdesk/app.toml`).
 fn read_theme_setting(path: &std::path::Path, warnings: &mut Vec<String>) -> Option<String> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -111,17 +113,23 @@ impl App {
         let paths = Paths::new(opts.workspace.root().to_path_buf());
         let mut warnings = Vec::new();
         let config_dir = opts.config_dir.clone();
+        let (settings, cerr) = Config::load_or_default(config_dir.as_deref());
+        if let Some(e) = cerr {
+            warnings.push(format!("{e} (using the default settings)"));
+        }
         let keymap_path = config_dir.as_deref().map(crate::tui::keymap::keymap_path);
-        let (keymap, kerr) = Keymap::load(keymap_path.as_deref());
-        if let Some(e) = kerr {
-            warnings.push(format!("{e} (using the default keys)"));
+        let config_file = config_dir.as_deref().map(crate::config::path_in);
+        let key_overrides = settings.keys_toml();
+        let (keymap, kerrs) = crate::tui::keymap::load_layers(
+            config_dir.as_deref(),
+            config_file.as_deref().zip(key_overrides.as_deref()),
+        );
+        for e in kerrs {
+            warnings.push(format!("{e} (ignored)"));
         }
         let ws_theme = read_theme_setting(&paths.state.join("app.toml"), &mut warnings);
-        let cfg_theme = config_dir
-            .as_deref()
-            .and_then(|d| read_theme_setting(&d.join("config.toml"), &mut warnings));
         let (theme, terr) = theme::resolve(
-            &[opts.theme.clone(), ws_theme, cfg_theme],
+            &[opts.theme.clone(), ws_theme, Some(settings.theme.clone())],
             config_dir.as_deref(),
             theme::no_color_requested(),
         );
@@ -129,6 +137,7 @@ impl App {
         let init = PaneInit {
             paths: &paths,
             workspace: &opts.workspace,
+            settings: &settings,
             warnings: std::cell::RefCell::new(Vec::new()),
         };
         let panes = panes::registry(&init);

@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders};
 use ratatui_textarea::{CursorMove, TextArea};
 use serde::{Deserialize, Serialize};
 
+use crate::config::DEFAULT_TAB_WIDTH;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::highlight;
 use crate::workspace::write_atomic;
@@ -30,7 +31,7 @@ pub struct Buffer {
 }
 
 impl Buffer {
-    fn new(name: String, text: &str, path: Option<PathBuf>) -> Self {
+    fn new(name: String, text: &str, path: Option<PathBuf>, tab_width: u8) -> Self {
         let lines: Vec<String> = if text.is_empty() {
             vec![String::new()]
         } else {
@@ -39,7 +40,7 @@ impl Buffer {
                 .collect()
         };
         let mut area = TextArea::new(lines);
-        area.set_tab_length(4);
+        area.set_tab_length(tab_width);
         area.set_max_histories(200);
         area.set_placeholder_text(PLACEHOLDER);
         Buffer {
@@ -93,14 +94,22 @@ pub struct Editor {
     pub buffers: Vec<Buffer>,
     pub active: usize,
     next_untitled: usize,
+    /// Columns a Tab advances (config.toml `editor.tab_width`).
+    tab_width: u8,
 }
 
 impl Default for Editor {
     fn default() -> Self {
         Editor {
-            buffers: vec![Buffer::new("untitled-1".into(), "", None)],
+            buffers: vec![Buffer::new(
+                "untitled-1".into(),
+                "",
+                None,
+                DEFAULT_TAB_WIDTH,
+            )],
             active: 0,
             next_untitled: 2,
+            tab_width: DEFAULT_TAB_WIDTH,
         }
     }
 }
@@ -121,6 +130,14 @@ struct SavedBuffer {
 }
 
 impl Editor {
+    /// Sets the Tab width of every buffer, open and future.
+    pub fn set_tab_width(&mut self, width: u8) {
+        self.tab_width = width.max(1);
+        for b in &mut self.buffers {
+            b.area.set_tab_length(self.tab_width);
+        }
+    }
+
     pub fn current(&self) -> &Buffer {
         &self.buffers[self.active]
     }
@@ -135,10 +152,11 @@ impl Editor {
 
     /// Replace the current buffer's text (tests, "open in editor").
     pub fn set_text(&mut self, text: &str) {
+        let tab_width = self.tab_width;
         let b = self.current_mut();
         let name = b.name.clone();
         let path = b.path.clone();
-        *b = Buffer::new(name, text, path);
+        *b = Buffer::new(name, text, path, tab_width);
         b.dirty = true;
         b.area.move_cursor(CursorMove::Bottom);
         b.area.move_cursor(CursorMove::End);
@@ -156,7 +174,8 @@ impl Editor {
                 n
             }
         };
-        self.buffers.push(Buffer::new(name, text, path));
+        self.buffers
+            .push(Buffer::new(name, text, path, self.tab_width));
         self.active = self.buffers.len() - 1;
     }
 
@@ -166,7 +185,7 @@ impl Editor {
         if self.buffers.is_empty() {
             let n = format!("untitled-{}", self.next_untitled);
             self.next_untitled += 1;
-            self.buffers.push(Buffer::new(n, "", None));
+            self.buffers.push(Buffer::new(n, "", None, self.tab_width));
         }
         self.active = self.active.min(self.buffers.len() - 1);
     }
@@ -277,6 +296,7 @@ impl Editor {
             buffers: Vec::new(),
             active: 0,
             next_untitled: 1,
+            tab_width: DEFAULT_TAB_WIDTH,
         };
         for sb in s.buffers {
             if let Some(n) = sb
@@ -286,7 +306,7 @@ impl Editor {
             {
                 ed.next_untitled = ed.next_untitled.max(n + 1);
             }
-            let mut b = Buffer::new(sb.name, &sb.text, sb.path);
+            let mut b = Buffer::new(sb.name, &sb.text, sb.path, ed.tab_width);
             b.dirty = sb.dirty;
             b.area
                 .move_cursor(CursorMove::Jump(sb.cursor.0 as u16, sb.cursor.1 as u16));

@@ -246,6 +246,8 @@ pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
 pub struct PaneInit<'a> {
     pub paths: &'a Paths,
     pub workspace: &'a crate::workspace::Workspace,
+    /// The user's settings (config.toml with CLVDESK_* overrides).
+    pub settings: &'a crate::config::Config,
     /// Messages for the status line found while loading (bad files).
     pub warnings: std::cell::RefCell<Vec<String>>,
 }

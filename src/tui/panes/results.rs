@@ -76,6 +76,8 @@ pub struct ResultView {
     pub want_bottom: bool,
     /// Whether each column is a LIST of numbers (drawn as a sparkline).
     spark_cols: Vec<bool>,
+    /// Most decimals shown for floats (config.toml `grid.float_digits`).
+    pub float_digits: u8,
 }
 
 impl ResultView {
@@ -103,6 +105,7 @@ impl ResultView {
             grid: GridState::default(),
             want_bottom: false,
             spark_cols,
+            float_digits: format::DEFAULT_FLOAT_DIGITS,
         }
     }
 
@@ -308,7 +311,9 @@ impl GridSource for ResultView {
                 continue;
             };
             let arr = b.column(col);
-            let fmt = (!self.spark_cols[col]).then(|| ColumnFormatter::new(arr.as_ref(), true));
+            let fmt = (!self.spark_cols[col]).then(|| {
+                ColumnFormatter::new(arr.as_ref(), true).with_float_digits(self.float_digits)
+            });
             let nulls = arr.logical_nulls();
             for r in row..page_end {
                 let i = (r % PAGE_ROWS as u64) as usize;

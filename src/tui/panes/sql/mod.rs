@@ -65,11 +65,13 @@ pub struct SqlPane {
     /// SQL waiting for the destructive-statement confirmation.
     pending_run: Option<String>,
     areas: Areas,
+    /// Most decimals shown for floats in the grid (config.toml `grid.float_digits`).
+    float_digits: u8,
 }
 
 impl SqlPane {
     pub fn new(init: &PaneInit) -> Self {
-        let editor = match Editor::load_session(&init.paths.session) {
+        let mut editor = match Editor::load_session(&init.paths.session) {
             Ok(ed) => ed,
             Err(e) => {
                 // Keep the unreadable file for the user instead of overwriting it on quit.
@@ -84,6 +86,7 @@ impl SqlPane {
                 Editor::default()
             }
         };
+        editor.set_tab_width(init.settings.editor.tab_width);
         SqlPane {
             editor,
             results: ResultsState::Idle,
@@ -95,6 +98,7 @@ impl SqlPane {
             export_req: None,
             pending_run: None,
             areas: Areas::default(),
+            float_digits: init.settings.grid.float_digits,
         }
     }
 

@@ -153,6 +153,7 @@ impl SqlPane {
                 self.results = match outcome {
                     QueryOutcome::Rows(page) => {
                         let mut v = ResultView::new(id, page);
+                        v.float_digits = self.float_digits;
                         v.grid.viewport_rows = self.areas.results.height.saturating_sub(3).max(1);
                         ResultsState::Ready(Box::new(v))
                     }
