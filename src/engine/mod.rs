@@ -8,6 +8,7 @@ pub mod database;
 pub mod error;
 pub mod export;
 pub mod format;
+pub mod info;
 pub mod ingest;
 pub mod migrations;
 pub mod sql;

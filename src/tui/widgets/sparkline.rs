@@ -1,6 +1,6 @@
 //! Inline sparklines for LIST-of-number cells: `▁▂▃▄▅▆▇█`.
 
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+pub const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// One bar per value (values averaged into `max_width` buckets when there are
 /// more). Missing or non-finite values draw as a space; a flat series draws
