@@ -73,7 +73,14 @@ fn lock_holder(msg: &str) -> Option<String> {
         .split("Conflicting lock is held in ")
         .nth(1)
         .map(|rest| {
-            let end = rest.find(')').map(|i| i + 1).unwrap_or(rest.len());
+            // Up to the `)` closing "(PID n)": the program path may hold parentheses
+            // itself, e.g. "/usr/bin/clvdesk (deleted)" once the binary was replaced.
+            let close = |from: usize| rest[from..].find(')').map(|i| from + i + 1);
+            let end = match rest.find("(PID ") {
+                Some(p) => close(p),
+                None => close(0),
+            }
+            .unwrap_or(rest.len());
             rest[..end].trim().to_string()
         })
         .filter(|h| !h.is_empty())
@@ -93,5 +100,10 @@ mod tests {
             Some("/usr/bin/clvdesk (PID 4242)")
         );
         assert_eq!(lock_holder("Catalog Error: no table"), None);
+        let replaced = "IO Error: Could not set lock on file \"/w/warehouse.duckdb\": Conflicting lock is held in /usr/bin/clvdesk (deleted) (PID 7). See also x";
+        assert_eq!(
+            lock_holder(replaced).as_deref(),
+            Some("/usr/bin/clvdesk (deleted) (PID 7)")
+        );
     }
 }

@@ -106,12 +106,16 @@ pub fn run() -> anyhow::Result<()> {
         let Some(chord) = KeyChord::from_event(&key) else {
             continue;
         };
+        let mods = if key.modifiers.is_empty() {
+            "no modifiers".to_string()
+        } else {
+            format!("{:?}", key.modifiers)
+        };
         write!(
             out,
-            "{:<16} {:?} {:?} {:?}\r\n{:<16} -> {}\r\n",
+            "{:<16} {:?} {mods} {:?}\r\n{:<16} -> {}\r\n",
             chord.to_string(),
             key.code,
-            key.modifiers,
             key.kind,
             "",
             describe(&keymap, &chord)
