@@ -108,9 +108,14 @@ pub fn workspace_target(cli: &Cli) -> anyhow::Result<Option<PathBuf>> {
 }
 
 /// Opens the workspace named by `--workspace` / `$CLVDESK_WORKSPACE`, the
-/// config's `default_workspace`, or the default.
+/// config's `default_workspace`, or the default; what seeding decided on this
+/// open (not seeded, starters skipped or failed) goes to stderr.
 pub fn open_workspace(cli: &Cli) -> anyhow::Result<Workspace> {
-    Ok(Workspace::open_path(workspace_target(cli)?.as_deref())?)
+    let ws = Workspace::open_path(workspace_target(cli)?.as_deref())?;
+    for note in ws.seed_report().notes() {
+        eprintln!("clvdesk: {note}");
+    }
+    Ok(ws)
 }
 
 /// `clvdesk [PATH]`: the interactive app.

@@ -64,6 +64,8 @@ pub struct Workspace {
     root: PathBuf,
     db: Database,
     kind: WorkspaceKind,
+    /// What seeding did when this workspace was opened (empty unless a folder).
+    seed: seed::SeedReport,
 }
 
 impl Workspace {
@@ -102,22 +104,25 @@ impl Workspace {
         }
         std::fs::create_dir_all(root).map_err(|e| WorkspaceError::io(root, e))?;
         let db = Database::open_workspace(&root.join(paths::DATABASE_FILE))?;
-        let ws = Self {
+        let mut ws = Self {
             root: root.to_path_buf(),
             db,
             kind: WorkspaceKind::Folder,
+            seed: seed::SeedReport::default(),
         };
-        seed::ensure_seeded(&ws)?;
+        ws.seed = seed::ensure_seeded(&ws)?;
         Ok(ws)
     }
 
-    /// Opens an existing DuckDB file; clvdesk's metadata schema is added to it.
+    /// Opens an existing DuckDB file; clvdesk's metadata schema is added to it. Nothing is
+    /// seeded into it (its tables are the user's).
     pub fn open_database_file(file: &Path) -> Result<Self, WorkspaceError> {
         let db = Database::open_workspace(file)?;
         Ok(Self {
             root: folder_of(file),
             db,
             kind: WorkspaceKind::DatabaseFile,
+            seed: seed::SeedReport::default(),
         })
     }
 
@@ -144,6 +149,7 @@ impl Workspace {
             root: folder_of(file),
             db,
             kind: WorkspaceKind::DataFile { view },
+            seed: seed::SeedReport::default(),
         })
     }
 
@@ -157,6 +163,11 @@ impl Workspace {
 
     pub fn kind(&self) -> &WorkspaceKind {
         &self.kind
+    }
+
+    /// What seeding did on this open; [`seed::SeedReport::notes`] is what to tell the user.
+    pub fn seed_report(&self) -> &seed::SeedReport {
+        &self.seed
     }
 
     /// A path inside the workspace (e.g. `ws.path(paths::folders::QUERIES)`).

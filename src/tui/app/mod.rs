@@ -111,7 +111,8 @@ impl App {
     pub fn new(opts: AppOptions) -> App {
         let (tx, rx) = channel();
         let paths = Paths::new(opts.workspace.root().to_path_buf());
-        let mut warnings = Vec::new();
+        // What seeding decided (not seeded, starters skipped or failed) is shown at start.
+        let mut warnings = opts.workspace.seed_report().notes();
         let config_dir = opts.config_dir.clone();
         let (settings, cerr) = Config::load_or_default(config_dir.as_deref());
         if let Some(e) = cerr {
