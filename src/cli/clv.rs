@@ -40,7 +40,8 @@ pub struct ClvArgs {
     /// Transaction date column (DATE, TIMESTAMP or text).
     #[arg(long, value_name = "COL")]
     pub date: String,
-    /// Transaction amount column; zero and negative amounts are excluded and counted.
+    /// Transaction amount column; a zero amount is still a purchase, negative amounts
+    /// (refunds) are excluded and counted.
     #[arg(long, value_name = "COL")]
     pub amount: String,
     /// End of the calibration period (YYYY-MM-DD); default: the last purchase date.
@@ -127,23 +128,35 @@ pub fn run(cli: &Cli, args: &ClvArgs) -> anyhow::Result<()> {
     };
     let conn = db.conn();
     interrupt_on_ctrl_c(conn);
+    if save {
+        // Before the work: a table of the user's named clv_predictions is never replaced.
+        clv_job::check_predictions_table(conn).map_err(|e| job_error(e, &spec))?;
+    }
 
     eprintln!("clv: reading {}", spec.input_label());
     let report =
         clv_job::fit_and_predict(conn, &spec, &mut narrate).map_err(|e| job_error(e, &spec))?;
     narrate_report(&report);
 
-    if let Some(out) = &args.out {
-        let n =
-            clv_job::write_predictions_file(conn, &report, out).map_err(|e| job_error(e, &spec))?;
-        eprintln!("clv: wrote {n} predictions to {}", out.display());
-    }
-    if save {
-        let id = clv_job::save_to_workspace(conn, &spec, &report)?;
-        eprintln!(
-            "clv: saved table {} and fit #{id} in clvdesk_meta.clv_fits",
-            clv_job::PREDICTIONS_TABLE
-        );
+    // A failed fit writes nothing: no file, no table, no fit record. The report is still
+    // printed with what was fitted, and the exit code is 1.
+    let failure = report.failure();
+    if failure.is_none() {
+        if let Some(out) = &args.out {
+            let n = clv_job::write_predictions_file(conn, &report, out)
+                .map_err(|e| job_error(e, &spec))?;
+            eprintln!("clv: wrote {n} predictions to {}", out.display());
+        }
+        if save {
+            let id = clv_job::save_to_workspace(conn, &spec, &report)
+                .map_err(|e| job_error(e, &spec))?;
+            eprintln!(
+                "clv: saved table {} and fit #{id} in clvdesk_meta.clv_fits",
+                clv_job::PREDICTIONS_TABLE
+            );
+        }
+    } else if args.out.is_some() || save {
+        eprintln!("clv: the fit failed, so nothing was written");
     }
 
     match args.format {
@@ -155,10 +168,10 @@ pub fn run(cli: &Cli, args: &ClvArgs) -> anyhow::Result<()> {
         }
         ClvFormat::Table => print!("{}", table_report(&clv_view::report_json(&report))),
     }
-    if let Err(reason) = &report.bgnbd {
-        return Err(CliError::Failed(reason.clone()).into());
+    match failure {
+        Some(f) => Err(job_error(ClvJobError::Fit(f), &spec)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// A path to a data file, or a table name.
@@ -186,13 +199,14 @@ fn resolve_source(arg: &str) -> Result<TxnSource, CliError> {
     )))
 }
 
+/// The job's typed error (`exit::code_for` maps it: usage 2, a failed job 1); DuckDB errors
+/// get the input as context.
 fn job_error(e: ClvJobError, spec: &ClvSpec) -> anyhow::Error {
     match e {
-        ClvJobError::Usage(m) => CliError::Usage(m).into(),
-        ClvJobError::NoData(m) => CliError::Failed(m).into(),
         ClvJobError::Engine(e) => {
             anyhow::Error::from(e).context(format!("clv on {}", spec.input_label()))
         }
+        e => e.into(),
     }
 }
 
@@ -213,12 +227,17 @@ fn narrate_report(r: &ClvReport) {
         "clv: {} customers ({} repeat), calibration end {}; {} purchase rows kept",
         r.customers, r.repeat_customers, r.calibration_end, c.purchase_rows
     );
-    let excluded =
-        c.missing_customer + c.unparseable_date + c.missing_amount + c.non_positive_amount;
+    if c.zero_amount > 0 {
+        eprintln!(
+            "clv: {} purchase rows have a zero amount (counted as purchases)",
+            c.zero_amount
+        );
+    }
+    let excluded = c.excluded();
     if excluded > 0 {
         eprintln!(
-            "clv: excluded {excluded} rows: {} zero or negative amounts, {} unparseable dates{}, {} missing amounts, {} missing customers",
-            c.non_positive_amount,
+            "clv: excluded {excluded} rows: {} refunds (negative amounts), {} unparseable dates{}, {} missing amounts, {} missing customers",
+            c.negative_amount,
             c.unparseable_date,
             c.unparseable_example
                 .as_ref()
@@ -245,7 +264,19 @@ fn narrate_report(r: &ClvReport) {
             "clv: Gamma-Gamma p={:.4} q={:.4} v={:.4} LL={:.4} ({:.0} ms)",
             f.params.p, f.params.q, f.params.v, f.log_likelihood, r.timings.gamma_gamma_ms
         ),
-        SpendModel::Failed { reason } => eprintln!("clv: no spend model: {reason}"),
+        SpendModel::Failed(e) => eprintln!("clv: no spend model: {e}"),
+    }
+    if r.repeat_customers_without_spend > 0 {
+        eprintln!(
+            "clv: {} repeat customers without a positive spend are left out of Gamma-Gamma and predicted with the mean spend",
+            r.repeat_customers_without_spend
+        );
+    }
+    if let Some(n) = &r.numeric {
+        eprintln!("clv: {n}");
+    }
+    if let Some(why) = &r.tracking_skipped {
+        eprintln!("clv: no tracking series: {why}");
     }
     eprintln!("clv: done in {:.0} ms", r.timings.total_ms);
 }
@@ -293,6 +324,9 @@ fn table_report(j: &Value) -> String {
             line(&format!("Gamma-Gamma {p}"), param(p, gg));
         }
         line("Gamma-Gamma log-likelihood", num(&gg["log_likelihood"]));
+    }
+    if let Some(e) = j["numeric_error"].as_str() {
+        line("failed", e.to_string());
     }
     line("CLV total", num(&j["clv_total"]));
     let h = &j["holdout"];

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use duckdb::InterruptHandle;
 
 use crate::engine::EngineError;
+use crate::engine::clv_job::ClvJobError;
 use crate::workspace::WorkspaceError;
 
 pub const OK: u8 = 0;
@@ -67,6 +68,17 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<EngineError>() {
             return engine_code(e);
         }
+        if let Some(e) = cause.downcast_ref::<ClvJobError>() {
+            return match e {
+                ClvJobError::Usage(_) => USAGE,
+                // A model that cannot be fitted, a numeric failure, nothing to fit, an output
+                // table that is not ours: the job failed.
+                ClvJobError::NoData(_) | ClvJobError::Fit(_) | ClvJobError::ForeignTable { .. } => {
+                    FAILED
+                }
+                ClvJobError::Engine(e) => engine_code(e),
+            };
+        }
         if cause.downcast_ref::<crate::sample::SampleError>().is_some() {
             // Bad parameters or an unwritable output folder: configuration.
             return USAGE;
@@ -111,5 +123,21 @@ mod tests {
             holder: "h".into(),
         }));
         assert_eq!(code_for(&ws), LOCKED);
+    }
+
+    /// A fit that fails (a model, or ₂F₁ after the fits) is a failed job, not a usage error.
+    #[test]
+    fn clv_fit_failures_are_failed_jobs() {
+        use crate::analytics::clv::{BgNbdError, Hyp2f1Error};
+        use crate::engine::clv_job::{FitFailure, NumericFailure, NumericStage};
+        let numeric = ClvJobError::Fit(FitFailure::Numeric(NumericFailure {
+            stage: NumericStage::Holdout,
+            error: Hyp2f1Error::Domain(1.0),
+        }));
+        assert_eq!(code_for(&anyhow::Error::from(numeric)), FAILED);
+        let bg = ClvJobError::Fit(FitFailure::BgNbd(BgNbdError::NoRepeatPurchases));
+        assert_eq!(code_for(&anyhow::Error::from(bg)), FAILED);
+        let usage = ClvJobError::Usage("no column `x`".into());
+        assert_eq!(code_for(&anyhow::Error::from(usage)), USAGE);
     }
 }

@@ -4,7 +4,6 @@
 //! Shared by `clvdesk clv`, the seeding of a new workspace, the CLV pane and the scheduler:
 //! one implementation of [`fit_and_predict`]. The math lives in `analytics::clv` (pure).
 
-use std::path::Path;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -13,11 +12,18 @@ use duckdb::{Connection, OptionalExt};
 use serde_json::Value;
 
 use super::EngineError;
-use super::export::{ExportFormat, copy_to};
 use crate::analytics::clv::rfm::{self, RfmQuery, TxnSource};
 use crate::analytics::clv::{
-    self as math, BgNbdFit, HoldoutCheck, Horizon, Prediction, Rfm, SpendModel, bgnbd,
+    self as math, BgNbdError, BgNbdFit, GammaGammaError, HoldoutCheck, Horizon, Hyp2f1Error,
+    Prediction, Rfm, SpendModel, bgnbd,
 };
+
+pub use super::clv_save::{
+    PREDICTIONS_TABLE, REPORT_BUDGET_BYTES, check_predictions_table, prune_reports,
+    save_to_workspace, store_predictions, write_predictions_file,
+};
+use super::clv_tracking::tracking;
+pub use super::clv_tracking::{MAX_TRACKING_WEEKS, Tracking, tracking_weeks};
 
 /// What to fit and predict.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +50,13 @@ impl ClvSpec {
     }
 }
 
+impl InputCounts {
+    /// Rows left out of the purchases, for every reason.
+    pub fn excluded(&self) -> u64 {
+        self.missing_customer + self.unparseable_date + self.missing_amount + self.negative_amount
+    }
+}
+
 /// Rows of the input that were kept or excluded, by reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputCounts {
@@ -53,20 +66,12 @@ pub struct InputCounts {
     pub unparseable_date: u64,
     pub unparseable_example: Option<String>,
     pub missing_amount: u64,
-    pub non_positive_amount: u64,
+    /// Refunds: rows with a negative amount, not purchases.
+    pub negative_amount: u64,
+    /// Kept rows (purchases) whose amount is zero.
+    pub zero_amount: u64,
     /// Customers whose first purchase is after the calibration end (not modelled).
     pub first_purchase_after_calibration: u64,
-}
-
-/// Cumulative repeat purchases per week since the first purchase in the data: actual and
-/// predicted by the fitted model (the "tracking" chart of Fader, Hardie & Lee).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tracking {
-    pub start: NaiveDate,
-    /// Week index of the calibration end.
-    pub calibration_week: usize,
-    pub actual_cumulative: Vec<f64>,
-    pub predicted_cumulative: Vec<f64>,
 }
 
 /// Wall-clock time of each stage (milliseconds).
@@ -90,10 +95,18 @@ pub struct ClvReport {
     pub counts: InputCounts,
     pub customers: usize,
     pub repeat_customers: usize,
-    pub bgnbd: Result<BgNbdFit, String>,
+    /// Repeat customers whose mean repeat spend is not positive (every repeat purchase free):
+    /// left out of the Gamma-Gamma fit and predicted with the population mean spend.
+    pub repeat_customers_without_spend: usize,
+    pub bgnbd: Result<BgNbdFit, BgNbdError>,
     pub spend: SpendModel,
+    /// A numeric failure after the fits (prediction, holdout check or tracking): what was
+    /// fitted is kept in the report, but the job failed.
+    pub numeric: Option<NumericFailure>,
     pub holdout: Option<HoldoutCheck>,
     pub tracking: Option<Tracking>,
+    /// Why there is no tracking series although BG/NBD fitted (a span over the limit).
+    pub tracking_skipped: Option<String>,
     /// Total predicted CLV over the horizon and CLV per decile (1 = top), when both models fit.
     pub clv_total: Option<f64>,
     pub clv_deciles: Vec<f64>,
@@ -101,10 +114,65 @@ pub struct ClvReport {
     /// Per-customer predictions in summary (`rn`) order; empty when BG/NBD failed.
     pub predictions: Vec<Prediction>,
     /// Whether [`PRED_TABLE`] holds `predictions` on the connection that made the report.
-    stored: std::cell::Cell<bool>,
+    pub(super) stored: std::cell::Cell<bool>,
 }
 
-/// Why the job could not run at all (model failures are in the report instead).
+impl ClvReport {
+    /// Why this fit must not be used (nor saved): a model that could not be fitted or a
+    /// numeric failure after the fits. `None` when every customer has a full prediction.
+    pub fn failure(&self) -> Option<FitFailure> {
+        if let Err(e) = &self.bgnbd {
+            return Some(FitFailure::BgNbd(e.clone()));
+        }
+        if let Some(n) = &self.numeric {
+            return Some(FitFailure::Numeric(n.clone()));
+        }
+        if let SpendModel::Failed(e) = &self.spend {
+            return Some(FitFailure::GammaGamma(e.clone()));
+        }
+        None
+    }
+}
+
+/// The stage after the fits that failed numerically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericStage {
+    Prediction,
+    Holdout,
+    Tracking,
+}
+
+impl std::fmt::Display for NumericStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NumericStage::Prediction => "the prediction",
+            NumericStage::Holdout => "the holdout check",
+            NumericStage::Tracking => "the tracking series",
+        })
+    }
+}
+
+/// A numeric failure after the fits (₂F₁ did not converge or left its domain).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{stage} failed: {error}")]
+pub struct NumericFailure {
+    pub stage: NumericStage,
+    pub error: Hyp2f1Error,
+}
+
+/// Why a fit gives no usable predictions: the job failed (exit 1), nothing is written, and
+/// the report (printed by `clvdesk clv`) keeps what was fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitFailure {
+    #[error("BG/NBD could not be fitted: {0}")]
+    BgNbd(BgNbdError),
+    #[error("Gamma-Gamma could not be fitted: {0}")]
+    GammaGamma(GammaGammaError),
+    #[error("{0}")]
+    Numeric(NumericFailure),
+}
+
+/// Why the job failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClvJobError {
     #[error(transparent)]
@@ -115,6 +183,15 @@ pub enum ClvJobError {
     /// The input has nothing to fit (empty file, no purchases).
     #[error("{0}")]
     NoData(String),
+    /// A model could not be fitted or a later stage failed numerically: nothing was written,
+    /// the previous predictions and their fit record are unchanged.
+    #[error("{0}; the previous predictions (if any) are unchanged")]
+    Fit(FitFailure),
+    /// The output table exists and was not written by clvdesk: it is never replaced.
+    #[error(
+        "table `{table}` exists and was not written by a clvdesk CLV fit; clvdesk will not replace it (rename or drop it to save predictions)"
+    )]
+    ForeignTable { table: String },
 }
 
 /// Stages reported to a progress callback.
@@ -129,9 +206,6 @@ pub enum Stage {
 
 /// Temp table of per-customer predictions (keyed by the summary's `rn`).
 pub const PRED_TABLE: &str = "clv_pred";
-/// The workspace table the predictions are saved to.
-pub const PREDICTIONS_TABLE: &str = "clv_predictions";
-
 /// One row per customer as the CLI contract lists the columns.
 pub fn predictions_sql() -> String {
     format!(
@@ -200,7 +274,7 @@ pub fn fit_and_predict(
 
     progress(Stage::FitPurchases);
     let t = Instant::now();
-    let bg = bgnbd::fit(&rows).map_err(|e| e.to_string());
+    let bg = bgnbd::fit(&rows);
     let bgnbd_ms = ms(t);
     progress(Stage::FitSpend);
     let t = Instant::now();
@@ -209,29 +283,24 @@ pub fn fit_and_predict(
 
     progress(Stage::Predict);
     let t = Instant::now();
-    let gg = spend.fitted().map(|f| f.params);
-    let (preds, holdout, tracking) = match &bg {
-        Ok(fit) => {
-            let preds = math::predict(&fit.params, gg.as_ref(), &rows, spec.horizon)
-                .map_err(|e| EngineError::Invalid(format!("prediction failed: {e}")))?;
-            let holdout = match observation_end {
-                Some(obs) => {
-                    let weeks = (obs - calibration_end).num_days() as f64 / 7.0;
-                    Some(
-                        math::holdout_check(&fit.params, &rows, &holdout_actual, weeks).map_err(
-                            |e| EngineError::Invalid(format!("holdout check failed: {e}")),
-                        )?,
-                    )
-                }
-                None => None,
-            };
-            let end = observation_end.unwrap_or(calibration_end);
-            let tracking = tracking(conn, &fit.params, first, calibration_end, end)?;
-            (preds, holdout, Some(tracking))
-        }
-        Err(_) => (Vec::new(), None, None),
+    let after = match &bg {
+        Ok(fit) => after_fits(
+            conn,
+            &fit.params,
+            &spend,
+            &rows,
+            &holdout_actual,
+            Periods {
+                first,
+                last,
+                calibration_end,
+                observation_end,
+                horizon: spec.horizon,
+            },
+        )?,
+        Err(_) => AfterFits::default(),
     };
-    let (clv_total, clv_deciles) = clv_summary(&preds);
+    let (clv_total, clv_deciles) = clv_summary(&after.predictions);
     let predict_ms = ms(t);
     progress(Stage::Done);
 
@@ -243,10 +312,16 @@ pub fn fit_and_predict(
         counts,
         customers: rows.len(),
         repeat_customers: rows.iter().filter(|c| c.x > 0).count(),
+        repeat_customers_without_spend: rows
+            .iter()
+            .filter(|c| c.x > 0 && !math::gamma_gamma::usable_for_spend(c))
+            .count(),
         bgnbd: bg,
         spend,
-        holdout,
-        tracking,
+        numeric: after.numeric,
+        holdout: after.holdout,
+        tracking: after.tracking,
+        tracking_skipped: after.tracking_skipped,
         clv_total,
         clv_deciles,
         timings: Timings {
@@ -256,9 +331,77 @@ pub fn fit_and_predict(
             predict_ms,
             total_ms: ms(t0),
         },
-        predictions: preds,
+        predictions: after.predictions,
         stored: std::cell::Cell::new(false),
     })
+}
+
+/// The dates a fit works with.
+#[derive(Debug, Clone, Copy)]
+pub struct Periods {
+    /// First and last purchase day in the data.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub calibration_end: NaiveDate,
+    pub observation_end: Option<NaiveDate>,
+    pub horizon: Horizon,
+}
+
+/// What the stages after the fits produced; a numeric failure stops at its stage and keeps
+/// what came before it.
+#[derive(Debug, Default)]
+pub struct AfterFits {
+    pub predictions: Vec<Prediction>,
+    pub holdout: Option<HoldoutCheck>,
+    pub tracking: Option<Tracking>,
+    pub tracking_skipped: Option<String>,
+    pub numeric: Option<NumericFailure>,
+}
+
+/// Predictions, holdout check and tracking for fitted BG/NBD parameters. ₂F₁ failures are
+/// recorded (typed) in the result, not returned as errors: only DuckDB errors are.
+pub fn after_fits(
+    conn: &Connection,
+    bg: &math::BgNbdParams,
+    spend: &SpendModel,
+    rows: &[Rfm],
+    holdout_actual: &[u32],
+    p: Periods,
+) -> Result<AfterFits, EngineError> {
+    let mut out = AfterFits::default();
+    let fail = |stage, error| Some(NumericFailure { stage, error });
+    let gg = spend.fitted().map(|f| f.params);
+    match math::predict(bg, gg.as_ref(), rows, p.horizon) {
+        Ok(preds) => out.predictions = preds,
+        Err(e) => {
+            out.numeric = fail(NumericStage::Prediction, e);
+            return Ok(out);
+        }
+    }
+    if let Some(obs) = p.observation_end {
+        let weeks = (obs - p.calibration_end).num_days() as f64 / 7.0;
+        match math::holdout_check(bg, rows, holdout_actual, weeks) {
+            Ok(h) => out.holdout = Some(h),
+            Err(e) => {
+                out.numeric = fail(NumericStage::Holdout, e);
+                return Ok(out);
+            }
+        }
+    }
+    let end = p.observation_end.unwrap_or(p.calibration_end).min(p.last);
+    let weeks = tracking_weeks(p.first, end);
+    if weeks > MAX_TRACKING_WEEKS {
+        out.tracking_skipped = Some(format!(
+            "the purchases span {weeks} weeks ({} to {end}); tracking is drawn for at most {MAX_TRACKING_WEEKS}",
+            p.first
+        ));
+        return Ok(out);
+    }
+    match tracking(conn, bg, p.first, p.calibration_end, end)? {
+        Ok(t) => out.tracking = Some(t),
+        Err(e) => out.numeric = fail(NumericStage::Tracking, e),
+    }
+    Ok(out)
 }
 
 fn ms(t: Instant) -> f64 {
@@ -315,14 +458,13 @@ fn input_error(spec: &ClvSpec, e: duckdb::Error) -> ClvJobError {
 }
 
 fn no_purchases_message(input: &str, c: &InputCounts) -> String {
-    let excluded =
-        c.missing_customer + c.unparseable_date + c.missing_amount + c.non_positive_amount;
+    let excluded = c.excluded();
     if excluded == 0 {
         format!("{input}: no transactions to summarise")
     } else {
         format!(
-            "{input}: no usable purchases ({excluded} rows excluded: {} without customer, {} with unparseable dates, {} without amount, {} with zero or negative amounts)",
-            c.missing_customer, c.unparseable_date, c.missing_amount, c.non_positive_amount
+            "{input}: no usable purchases ({excluded} rows excluded: {} without customer, {} with unparseable dates, {} without amount, {} refunds (negative amounts))",
+            c.missing_customer, c.unparseable_date, c.missing_amount, c.negative_amount
         )
     }
 }
@@ -339,7 +481,8 @@ fn read_counts(
                 missing_customer: u(2)?,
                 unparseable_date: u(3)?,
                 missing_amount: u(4)?,
-                non_positive_amount: u(5)?,
+                negative_amount: u(5)?,
+                zero_amount: u(8)?,
                 unparseable_example: None,
                 first_purchase_after_calibration: 0,
             },
@@ -381,33 +524,6 @@ fn read_summary(conn: &Connection) -> Result<(Vec<Rfm>, Vec<u32>), EngineError> 
     Ok((rows, holdout))
 }
 
-/// Loads the report's predictions into [`PRED_TABLE`] with DuckDB's appender, once (only
-/// outputs need them: a plain JSON report does not pay for it). Without a purchase model the
-/// table has the customers with NULL predictions.
-pub fn store_predictions(conn: &Connection, report: &ClvReport) -> Result<(), EngineError> {
-    if report.stored.get() {
-        return Ok(());
-    }
-    let (preds, customers) = (&report.predictions, report.customers);
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {PRED_TABLE} (rn BIGINT, p_alive DOUBLE, expected_purchases DOUBLE, expected_avg_spend DOUBLE, clv DOUBLE)"
-    ))?;
-    let mut app = conn.appender_to_catalog_and_db(PRED_TABLE, "temp", "main")?;
-    for i in 0..customers {
-        let p = preds.get(i);
-        app.append_row(duckdb::params![
-            i as i64,
-            p.map(|p| p.p_alive),
-            p.map(|p| p.expected_purchases),
-            p.and_then(|p| p.expected_spend),
-            p.and_then(|p| p.clv),
-        ])?;
-    }
-    app.flush()?;
-    report.stored.set(true);
-    Ok(())
-}
-
 /// Total CLV and mean CLV per decile (1 = top 10%).
 fn clv_summary(preds: &[Prediction]) -> (Option<f64>, Vec<f64>) {
     let mut v: Vec<f64> = preds.iter().filter_map(|p| p.clv).collect();
@@ -427,60 +543,6 @@ fn clv_summary(preds: &[Prediction]) -> (Option<f64>, Vec<f64>) {
         })
         .collect();
     (Some(v.iter().sum()), deciles)
-}
-
-/// Actual vs expected cumulative repeat purchases per week from the first purchase to `end`.
-fn tracking(
-    conn: &Connection,
-    bg: &math::BgNbdParams,
-    start: NaiveDate,
-    calibration_end: NaiveDate,
-    end: NaiveDate,
-) -> Result<Tracking, EngineError> {
-    let query_pairs = |sql: &str| -> Result<Vec<(i64, i64)>, EngineError> {
-        let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    };
-    let weekly = query_pairs(&rfm::weekly_repeats_sql(start, end))?;
-    let cohorts = query_pairs(&rfm::cohorts_sql(start))?;
-    let days = (end - start).num_days().max(0) as usize;
-    let weeks = days.div_ceil(7).max(1);
-    let mut actual = vec![0.0; weeks];
-    for (w, n) in weekly {
-        if let Some(slot) = usize::try_from(w).ok().and_then(|w| actual.get_mut(w)) {
-            *slot += n as f64;
-        }
-    }
-    for w in 1..weeks {
-        actual[w] += actual[w - 1];
-    }
-    // Dates are whole days: a first purchase on day s happened at s + ½ on average, and a week
-    // w ends at 7(w+1). E[X] is evaluated once per half day and summed over the cohorts.
-    let half_days = weeks * 14;
-    let ex: Vec<f64> = (0..=half_days)
-        .map(|h| bgnbd::expected_purchases(bg, h as f64 / 14.0))
-        .collect::<Result<_, _>>()
-        .map_err(|e| EngineError::Invalid(format!("tracking failed: {e}")))?;
-    let predicted = (0..weeks)
-        .map(|w| {
-            let week_end = 2 * 7 * (w + 1);
-            cohorts
-                .iter()
-                .filter_map(|&(day, n)| {
-                    let start_half = 2 * usize::try_from(day).ok()? + 1;
-                    let elapsed = week_end.checked_sub(start_half)?;
-                    Some(n as f64 * ex[elapsed.min(half_days)])
-                })
-                .sum()
-        })
-        .collect();
-    Ok(Tracking {
-        start,
-        calibration_week: ((calibration_end - start).num_days().max(0) as usize) / 7,
-        actual_cumulative: actual,
-        predicted_cumulative: predicted,
-    })
 }
 
 /// The transaction log of the sample data (`loyalty_transactions`) with the periods of its
@@ -508,76 +570,12 @@ pub fn sample_spec(truth_json: &str) -> Result<ClvSpec, ClvJobError> {
     })
 }
 
-/// Fit, predict and save to the workspace (table and fit log): what a refresh does.
+/// Fit, predict and save to the workspace (table and fit log): what a refresh does. A fit
+/// that failed (see [`ClvReport::failure`]) writes nothing and is an error; so is a table
+/// `clv_predictions` that clvdesk did not write (checked before the work starts).
 pub fn run_and_save(conn: &Connection, spec: &ClvSpec) -> Result<(ClvReport, i64), ClvJobError> {
+    check_predictions_table(conn)?;
     let report = fit_and_predict(conn, spec, &mut |_| {})?;
     let id = save_to_workspace(conn, spec, &report)?;
     Ok((report, id))
-}
-
-/// Writes the per-customer predictions to a CSV or Parquet file (by extension) with COPY.
-pub fn write_predictions_file(
-    conn: &Connection,
-    report: &ClvReport,
-    path: &Path,
-) -> Result<u64, ClvJobError> {
-    let format = match ExportFormat::from_path(path) {
-        Some(f @ (ExportFormat::Csv | ExportFormat::Parquet)) => f,
-        _ => {
-            return Err(ClvJobError::Usage(format!(
-                "{}: --out must end in .csv or .parquet",
-                path.display()
-            )));
-        }
-    };
-    store_predictions(conn, report)?;
-    Ok(copy_to(conn, &predictions_sql(), path, format)?)
-}
-
-/// Saves the predictions as table `clv_predictions` and records the fit in
-/// `clvdesk_meta.clv_fits`, in one transaction. Returns the fit id.
-pub fn save_to_workspace(
-    conn: &Connection,
-    spec: &ClvSpec,
-    report: &ClvReport,
-) -> Result<i64, EngineError> {
-    store_predictions(conn, report)?;
-    super::in_transaction(conn, |c| -> Result<i64, EngineError> {
-        c.execute_batch(&format!(
-            "CREATE OR REPLACE TABLE main.{PREDICTIONS_TABLE} AS {}",
-            predictions_sql()
-        ))?;
-        let (bg, gg) = (report.bgnbd.as_ref().ok(), report.spend.fitted());
-        let id: i64 = c.query_row(
-            "INSERT INTO clvdesk_meta.clv_fits VALUES (
-                nextval('clvdesk_meta.clv_fit_seq'), current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, ?,
-                ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING fit_id",
-            duckdb::params![
-                report.input,
-                spec.customer,
-                spec.date,
-                spec.amount,
-                report.calibration_end,
-                report.observation_end,
-                report.horizon.months,
-                report.horizon.monthly_discount,
-                report.customers as i64,
-                report.repeat_customers as i64,
-                bg.map(|f| f.params.r),
-                bg.map(|f| f.params.alpha),
-                bg.map(|f| f.params.a),
-                bg.map(|f| f.params.b),
-                bg.map(|f| f.log_likelihood),
-                gg.map(|f| f.params.p),
-                gg.map(|f| f.params.q),
-                gg.map(|f| f.params.v),
-                gg.map(|f| f.log_likelihood),
-                report.clv_total,
-                super::clv_view::report_json(report).to_string(),
-                report.timings.total_ms,
-            ],
-            |r| r.get(0),
-        )?;
-        Ok(id)
-    })
 }

@@ -6,7 +6,8 @@ use duckdb::{Connection, OptionalExt};
 use serde_json::{Value, json};
 
 use super::EngineError;
-use super::clv_job::{ClvReport, PREDICTIONS_TABLE};
+use super::clv_job::ClvReport;
+use super::clv_save::PREDICTIONS_TABLE;
 use crate::analytics::clv::SpendModel;
 
 /// One row of the top-customers table.
@@ -113,14 +114,16 @@ pub fn report_json(r: &ClvReport) -> Value {
             "log_likelihood": f.log_likelihood,
             "se": {"p": finite(f.se.p), "q": finite(f.se.q), "v": finite(f.se.v)},
             "customers": f.customers,
+            "excluded_without_spend": r.repeat_customers_without_spend,
         }),
-        SpendModel::Failed { .. } => Value::Null,
+        SpendModel::Failed(_) => Value::Null,
     };
     let c = &r.counts;
     let mut out = json!({
         "input": r.input,
         "customers": r.customers,
         "repeat_customers": r.repeat_customers,
+        "repeat_customers_without_spend": r.repeat_customers_without_spend,
         "calibration_end": r.calibration_end.to_string(),
         "observation_end": r.observation_end.map(|d| d.to_string()),
         "time_unit": "weeks",
@@ -131,7 +134,8 @@ pub fn report_json(r: &ClvReport) -> Value {
             "excluded_unparseable_date": c.unparseable_date,
             "unparseable_date_example": c.unparseable_example,
             "excluded_missing_amount": c.missing_amount,
-            "excluded_non_positive_amount": c.non_positive_amount,
+            "excluded_negative_amount": c.negative_amount,
+            "zero_amount_purchases": c.zero_amount,
             "customers_after_calibration": c.first_purchase_after_calibration,
         },
         "bgnbd": bgnbd,
@@ -146,11 +150,17 @@ pub fn report_json(r: &ClvReport) -> Value {
             "total": r.timings.total_ms,
         },
     });
-    if let Err(reason) = &r.bgnbd {
-        out["bgnbd_error"] = json!(reason);
+    if let Err(e) = &r.bgnbd {
+        out["bgnbd_error"] = json!(e.to_string());
     }
-    if let SpendModel::Failed { reason } = &r.spend {
-        out["gamma_gamma_error"] = json!(reason);
+    if let SpendModel::Failed(e) = &r.spend {
+        out["gamma_gamma_error"] = json!(e.to_string());
+    }
+    if let Some(n) = &r.numeric {
+        out["numeric_error"] = json!(n.to_string());
+    }
+    if let Some(why) = &r.tracking_skipped {
+        out["tracking_skipped"] = json!(why);
     }
     if let Some(h) = &r.holdout {
         out["holdout"] = json!({

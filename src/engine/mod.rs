@@ -3,6 +3,8 @@
 
 pub mod catalog;
 pub mod clv_job;
+pub mod clv_save;
+pub mod clv_tracking;
 pub mod clv_view;
 pub mod database;
 pub mod error;

@@ -3,13 +3,16 @@
 //!
 //! Fitted on customers with x > 0 and m̄ > 0, by the density of the mean m̄ of x values:
 //! ln f = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln v + (px−1) ln m̄ + px ln x − (px+q) ln(v + x m̄).
+//! Customers whose mean repeat spend is not positive (repeat purchases of amount 0) carry no
+//! information for this density and are left out of the fit; they are predicted with the
+//! population mean spend (see [`expected_average_spend`]).
 //! A fit with q ≤ 1 (infinite mean spend) or without a maximum is a [`SpendModel::Failed`] with
-//! a reason, never a panic.
+//! a typed reason, never a panic.
 
 use rayon::prelude::*;
 
 use super::Rfm;
-use super::optim::{self, Objective};
+use super::optim::{self, Objective, OptimError};
 use super::special::{digamma, ln_gamma};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,20 +43,46 @@ pub struct GammaGammaFit {
     pub customers: usize,
 }
 
+/// Why the spend model could not be fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GammaGammaError {
+    #[error("{0} customer(s) with repeat purchases and a positive spend: at least 2 are needed")]
+    TooFewCustomers(usize),
+    #[error("Gamma-Gamma fit failed: {0}")]
+    Fit(OptimError),
+    #[error(
+        "q = {q:.4} <= 1: the spend distribution has no finite mean, so expected spend is undefined"
+    )]
+    InfiniteMean { q: f64 },
+}
+
 /// The outcome of fitting the spend model.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpendModel {
     Fitted(GammaGammaFit),
-    Failed { reason: String },
+    Failed(GammaGammaError),
 }
 
 impl SpendModel {
     pub fn fitted(&self) -> Option<&GammaGammaFit> {
         match self {
             SpendModel::Fitted(f) => Some(f),
-            SpendModel::Failed { .. } => None,
+            SpendModel::Failed(_) => None,
         }
     }
+
+    pub fn error(&self) -> Option<&GammaGammaError> {
+        match self {
+            SpendModel::Fitted(_) => None,
+            SpendModel::Failed(e) => Some(e),
+        }
+    }
+}
+
+/// Whether a customer's summary informs the spend model: repeat purchases with a finite,
+/// positive mean spend.
+pub fn usable_for_spend(c: &Rfm) -> bool {
+    c.x > 0 && c.monetary.is_finite() && c.monetary > 0.0
 }
 
 /// Per-customer log-density of m̄ given x.
@@ -79,10 +108,7 @@ pub struct GammaGammaData {
 impl GammaGammaData {
     /// Keeps customers with x > 0 and a finite m̄ > 0.
     pub fn new(rows: &[Rfm]) -> Self {
-        let used: Vec<&Rfm> = rows
-            .iter()
-            .filter(|c| c.x > 0 && c.monetary.is_finite() && c.monetary > 0.0)
-            .collect();
+        let used: Vec<&Rfm> = rows.iter().filter(|c| usable_for_spend(c)).collect();
         let mut xs: Vec<u32> = used.iter().map(|c| c.x).collect();
         xs.sort_unstable();
         xs.dedup();
@@ -171,12 +197,7 @@ impl Objective for NegMeanLl<'_> {
 pub fn fit(rows: &[Rfm]) -> SpendModel {
     let data = GammaGammaData::new(rows);
     if data.len() < 2 {
-        return SpendModel::Failed {
-            reason: format!(
-                "{} customer(s) with repeat purchases and a positive spend: at least 2 are needed",
-                data.len()
-            ),
-        };
+        return SpendModel::Failed(GammaGammaError::TooFewCustomers(data.len()));
     }
     let n = data.len() as f64;
     let mean_m = data.m.iter().sum::<f64>() / n;
@@ -184,20 +205,11 @@ pub fn fit(rows: &[Rfm]) -> SpendModel {
     let start = [0.0, 2f64.ln(), mean_m.ln()];
     let opt = match optim::minimize(&NegMeanLl(&data), &start, &["p", "q", "v"], n) {
         Ok(o) => o,
-        Err(e) => {
-            return SpendModel::Failed {
-                reason: format!("Gamma-Gamma fit failed: {e}"),
-            };
-        }
+        Err(e) => return SpendModel::Failed(GammaGammaError::Fit(e)),
     };
     let params = GammaGammaParams::from_log(&opt.theta);
     if params.q <= 1.0 {
-        return SpendModel::Failed {
-            reason: format!(
-                "q = {:.4} <= 1: the spend distribution has no finite mean, so expected spend is undefined",
-                params.q
-            ),
-        };
+        return SpendModel::Failed(GammaGammaError::InfiniteMean { q: params.q });
     }
     let se = opt
         .cov_log
@@ -221,8 +233,8 @@ pub fn fit(rows: &[Rfm]) -> SpendModel {
     })
 }
 
-/// E[M | x, m̄] = p (v + x m̄) / (p x + q − 1); with x = 0 (or no usable m̄) this is the
-/// population mean p v / (q − 1).
+/// E[M | x, m̄] = p (v + x m̄) / (p x + q − 1); with x = 0 (or no usable m̄: a mean repeat
+/// spend that is not positive) this is the population mean p v / (q − 1).
 pub fn expected_average_spend(g: &GammaGammaParams, x: u32, m: f64) -> f64 {
     let (x, m) = if x > 0 && m.is_finite() && m > 0.0 {
         (f64::from(x), m)

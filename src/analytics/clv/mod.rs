@@ -14,7 +14,7 @@ pub mod value;
 use rayon::prelude::*;
 
 pub use bgnbd::{BgNbdError, BgNbdFit, BgNbdParams};
-pub use gamma_gamma::{GammaGammaFit, GammaGammaParams, SpendModel};
+pub use gamma_gamma::{GammaGammaError, GammaGammaFit, GammaGammaParams, SpendModel};
 pub use hyp2f1::Hyp2f1Error;
 
 /// One customer's calibration-period summary (Fader & Hardie conventions).
@@ -26,7 +26,7 @@ pub struct Rfm {
     pub t_x: f64,
     /// Time from the first purchase day to the calibration end (weeks).
     pub t: f64,
-    /// Mean of the repeat days' totals; 0 when x = 0.
+    /// Mean of the repeat days' totals; 0 when x = 0 (and when every repeat purchase was free).
     pub monetary: f64,
 }
 

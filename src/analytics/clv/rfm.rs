@@ -4,7 +4,13 @@
 //! 1. [`RfmQuery::days_sql`] reads the transaction log once into a temp table of purchase days
 //!    (all purchases of a customer on one calendar day collapse into one row, amounts summed),
 //!    and keeps one counted row per kind of excluded input (missing customer, unparseable date,
-//!    missing amount, zero or negative amount) so they can be reported.
+//!    missing amount, negative amount) so they can be reported.
+//!
+//! A purchase is a purchase whatever its amount: a zero-amount row (a free first order, a
+//! voucher) counts for frequency, recency and T like any other, as in Fader & Hardie's summary;
+//! the amount only matters for the monetary value (a free repeat day lowers the mean spend).
+//! Zero-amount rows are counted so they can be reported. Negative amounts are refunds, not
+//! purchases: they are left out of the purchase days and counted.
 //! 2. [`STATS_SQL`] counts what was kept and excluded and finds the last purchase date (the
 //!    default calibration end).
 //! 3. [`RfmQuery::summary_sql`] summarises the calibration period per customer and counts the
@@ -56,18 +62,21 @@ pub const KEPT: &str = "purchase";
 pub const MISSING_CUSTOMER: &str = "missing_customer";
 pub const UNPARSEABLE_DATE: &str = "unparseable_date";
 pub const MISSING_AMOUNT: &str = "missing_amount";
-pub const NON_POSITIVE_AMOUNT: &str = "non_positive_amount";
+/// Refunds: rows with a negative amount.
+pub const NEGATIVE_AMOUNT: &str = "negative_amount";
 
-/// One row: kept rows, purchase days, excluded rows per reason, first and last purchase date.
+/// One row: kept rows, purchase days, excluded rows per reason, first and last purchase date,
+/// kept rows whose amount is zero.
 pub const STATS_SQL: &str = "SELECT
     coalesce(sum(n) FILTER (WHERE category = 'purchase'), 0)::BIGINT AS purchase_rows,
     count(*) FILTER (WHERE category = 'purchase') AS purchase_days,
     coalesce(sum(n) FILTER (WHERE category = 'missing_customer'), 0)::BIGINT AS missing_customer,
     coalesce(sum(n) FILTER (WHERE category = 'unparseable_date'), 0)::BIGINT AS unparseable_date,
     coalesce(sum(n) FILTER (WHERE category = 'missing_amount'), 0)::BIGINT AS missing_amount,
-    coalesce(sum(n) FILTER (WHERE category = 'non_positive_amount'), 0)::BIGINT AS non_positive_amount,
+    coalesce(sum(n) FILTER (WHERE category = 'negative_amount'), 0)::BIGINT AS negative_amount,
     min(d) FILTER (WHERE category = 'purchase') AS first_purchase,
-    max(d) FILTER (WHERE category = 'purchase') AS last_purchase
+    max(d) FILTER (WHERE category = 'purchase') AS last_purchase,
+    coalesce(sum(zero_rows) FILTER (WHERE category = 'purchase'), 0)::BIGINT AS zero_amount
 FROM clv_days";
 
 impl RfmQuery {
@@ -90,7 +99,7 @@ WITH src AS (
         WHEN customer_id IS NULL THEN '{MISSING_CUSTOMER}'
         WHEN d IS NULL THEN '{UNPARSEABLE_DATE}'
         WHEN amount IS NULL OR isnan(amount) THEN '{MISSING_AMOUNT}'
-        WHEN amount <= 0 THEN '{NON_POSITIVE_AMOUNT}'
+        WHEN amount < 0 THEN '{NEGATIVE_AMOUNT}'
         ELSE '{KEPT}' END AS category
     FROM src
 )
@@ -98,7 +107,8 @@ SELECT CASE WHEN category = '{KEPT}' THEN customer_id END AS customer_id,
        CASE WHEN category = '{KEPT}' THEN d END AS d,
        category,
        count(*) AS n,
-       sum(amount) FILTER (WHERE category = '{KEPT}') AS total
+       sum(amount) FILTER (WHERE category = '{KEPT}') AS total,
+       count(*) FILTER (WHERE category = '{KEPT}' AND amount = 0) AS zero_rows
 FROM classified
 GROUP BY ALL"
         )
@@ -118,7 +128,8 @@ GROUP BY ALL"
 
     /// `CREATE TEMP TABLE clv_rfm`: per customer with a first purchase on or before
     /// `calibration_end`: frequency, recency and T in weeks, monetary value (mean of the repeat
-    /// days' totals, 0 without repeats), first purchase date, and holdout purchase days in
+    /// days' totals, zero-amount days included; 0 without repeats), first purchase date, and
+    /// holdout purchase days in
     /// (calibration_end, observation_end] (0 without an observation end).
     pub fn summary_sql(calibration_end: NaiveDate, observation_end: Option<NaiveDate>) -> String {
         let cal = date_literal(calibration_end);

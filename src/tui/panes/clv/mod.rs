@@ -77,7 +77,7 @@ pub const SETTING_KEYS: &[(&str, &str)] = &[
     ("date", "transaction date column (DATE, TIMESTAMP or text)"),
     (
         "amount",
-        "amount column (zero and negative amounts are excluded)",
+        "amount column (zero amounts count as purchases, refunds are excluded)",
     ),
     (
         "calibration_end",
@@ -256,10 +256,9 @@ impl ClvPane {
         let id = ctx.task(
             format!("fitting CLV on {}", spec.input_label()),
             Box::new(move |conn| {
-                let (report, _) = clv_job::run_and_save(conn, &spec).map_err(|e| e.to_string())?;
-                if let Err(reason) = &report.bgnbd {
-                    return Err(format!("BG/NBD could not be fitted: {reason}"));
-                }
+                // A failed fit saves nothing (the error says which model and why), so the
+                // predictions and the fit shown stay the previous good ones.
+                clv_job::run_and_save(conn, &spec).map_err(|e| e.to_string())?;
                 clv_view::load_latest(conn, TOP_CUSTOMERS)
                     .map(|v| Box::new(v) as Box<dyn Any + Send>)
                     .map_err(|e| e.to_string())
