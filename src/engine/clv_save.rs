@@ -221,9 +221,7 @@ mod tests {
     use super::*;
     use crate::analytics::clv::{BgNbdParams, Horizon, Rfm, SpendModel};
     use crate::engine::Database;
-    use crate::engine::clv_job::{
-        FitFailure, NumericStage, Periods, after_fits, fit_and_predict, sample_spec,
-    };
+    use crate::engine::clv_job::{FitFailure, NumericStage, Periods, after_fits, fit_and_predict};
 
     /// A fit record with a report of about `kb` kilobytes of tracking series.
     fn insert_fit(conn: &Connection, kb: usize) {
@@ -341,10 +339,18 @@ mod tests {
                  10.0 AS amount FROM range(40) t(i)",
         )
         .unwrap();
-        let mut spec = sample_spec(crate::workspace::seed::SAMPLE_TRUTH).unwrap();
-        spec.source = crate::analytics::clv::rfm::TxnSource::Table("once".into());
-        spec.calibration_end = None;
-        spec.observation_end = None;
+        let spec = ClvSpec {
+            source: crate::analytics::clv::rfm::TxnSource::Table("once".into()),
+            customer: "member_id".into(),
+            date: "txn_date".into(),
+            amount: "amount".into(),
+            calibration_end: None,
+            observation_end: None,
+            horizon: Horizon {
+                months: 12,
+                monthly_discount: 0.01,
+            },
+        };
         let report = fit_and_predict(conn, &spec, &mut |_| {}).unwrap();
         assert!(matches!(report.failure(), Some(FitFailure::BgNbd(_))));
         let err = save_to_workspace(conn, &spec, &report).unwrap_err();
