@@ -7,6 +7,8 @@
 //! the background. Later pages are fetched on demand by re-running the query
 //! as `SELECT * FROM (source) LIMIT .. OFFSET ..`.
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -137,9 +139,28 @@ pub fn spawn_query(
     opts: QueryOptions,
     sink: Sink,
 ) -> QueryHandle {
-    spawn_worker(conn, id, sink, move |conn, ctx| {
-        run_query(conn, id, &sql, opts, ctx)
-    })
+    let panic_sink = sink.clone();
+    spawn_worker(
+        conn,
+        id,
+        sink,
+        move |conn, ctx| run_query(conn, id, &sql, opts, ctx),
+        // After the first page went out the worker was counting rows, and
+        // the receiver waits for the count.
+        move |message, answered| {
+            panic_sink(if answered {
+                QueryEvent::Count {
+                    id,
+                    total: Err(message),
+                }
+            } else {
+                QueryEvent::Done {
+                    id,
+                    outcome: QueryOutcome::Failed(message),
+                }
+            })
+        },
+    )
 }
 
 /// Fetches rows `offset..offset+limit` of `source` on a worker.
@@ -151,33 +172,60 @@ pub fn spawn_page(
     limit: usize,
     sink: Sink,
 ) -> QueryHandle {
-    spawn_worker(conn, id, sink, move |conn, ctx| {
-        let result = fetch_page(conn, &source, offset, limit).map_err(|e| match e {
-            EngineError::Cancelled => "cancelled".to_string(),
-            other => other.to_string(),
-        });
-        (ctx.sink)(QueryEvent::Page { id, offset, result });
-    })
+    let panic_sink = sink.clone();
+    spawn_worker(
+        conn,
+        id,
+        sink,
+        move |conn, ctx| {
+            let result = fetch_page(conn, &source, offset, limit).map_err(|e| match e {
+                EngineError::Cancelled => "cancelled".to_string(),
+                other => other.to_string(),
+            });
+            (ctx.sink)(QueryEvent::Page { id, offset, result });
+        },
+        move |message, _| {
+            panic_sink(QueryEvent::Page {
+                id,
+                offset,
+                result: Err(message),
+            })
+        },
+    )
 }
 
 /// What a worker body gets besides its connection.
 struct WorkerCtx<'a> {
     sink: Sink,
     cancelled: &'a AtomicBool,
+    /// Set once `Done` was sent (a panic after it must not send a second one).
+    answered: &'a AtomicBool,
 }
 
+/// `on_panic` gets the panic's message and whether `Done` was already sent.
 fn spawn_worker(
     conn: Connection,
     id: RequestId,
     sink: Sink,
     body: impl FnOnce(&Connection, &WorkerCtx) + Send + 'static,
+    on_panic: impl FnOnce(String, bool) + Send + 'static,
 ) -> QueryHandle {
     let progress_sink = sink.clone();
+    let answered = Arc::new(AtomicBool::new(false));
+    let answered_at_panic = answered.clone();
     spawn_job(
         conn,
         id,
         move |percent| progress_sink(QueryEvent::Progress { id, percent }),
-        move |conn, cancelled| body(conn, &WorkerCtx { sink, cancelled }),
+        move |conn, cancelled| {
+            let ctx = WorkerCtx {
+                sink,
+                cancelled,
+                answered: &answered,
+            };
+            body(conn, &ctx)
+        },
+        move |message| on_panic(message, answered_at_panic.load(Ordering::SeqCst)),
     )
 }
 
@@ -185,11 +233,16 @@ fn spawn_worker(
 /// process connection), reporting DuckDB's progress estimate to `on_progress`
 /// and cancellable through the returned handle. `body` is told whether a
 /// cancel was requested, so it can report an interrupted statement as cancelled.
+///
+/// When `body` panics, the panic stops at this thread: `on_panic` gets its
+/// message so the request is reported failed (instead of running forever),
+/// and the caller keeps running.
 pub fn spawn_job(
     conn: Connection,
     id: RequestId,
     on_progress: impl Fn(f64) + Send + 'static,
     body: impl FnOnce(&Connection, &AtomicBool) + Send + 'static,
+    on_panic: impl FnOnce(String) + Send + 'static,
 ) -> QueryHandle {
     let interrupt = conn.interrupt_handle();
     let cancelled = Arc::new(AtomicBool::new(false));
@@ -218,10 +271,24 @@ pub fn spawn_job(
         }
     });
     thread::spawn(move || {
-        body(&conn, &cancelled);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| body(&conn, &cancelled)));
         finished.store(true, Ordering::SeqCst);
+        if let Err(payload) = outcome {
+            on_panic(panic_message(payload.as_ref()));
+        }
     });
     handle
+}
+
+/// What a failed request shows for a worker's panic: its message (a `&str`
+/// or `String` payload, as `panic!` makes).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    format!("internal error (the worker panicked): {text}")
 }
 
 fn run_query(conn: &Connection, id: RequestId, sql: &str, opts: QueryOptions, ctx: &WorkerCtx) {
@@ -239,6 +306,7 @@ fn run_query(conn: &Connection, id: RequestId, sql: &str, opts: QueryOptions, ct
         }
         _ => None,
     };
+    ctx.answered.store(true, Ordering::SeqCst);
     (ctx.sink)(QueryEvent::Done { id, outcome });
     if let (Some(source), true) = (count_source, opts.count_when_truncated) {
         let total = count_rows(conn, &source).map_err(|e| e.to_string());
@@ -426,6 +494,39 @@ mod tests {
         assert!(matches!(wait_done(&rx), QueryOutcome::Cancelled));
         // The connection still works afterwards.
         assert!(count_rows(db.conn(), "select 1").is_ok());
+    }
+
+    #[test]
+    fn a_panicking_job_reports_its_message_and_finishes() {
+        let db = Database::open_in_memory().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let handle = spawn_job(
+            db.clone_conn().unwrap(),
+            3,
+            |_| {},
+            |_, _| panic!("the fit blew up"),
+            move |message| {
+                let _ = tx.send(message);
+            },
+        );
+        let message = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the panic is reported");
+        assert!(message.contains("the fit blew up"), "{message}");
+        assert!(handle.is_finished());
+        // A String payload (panic! with arguments) carries its text too.
+        let (tx, rx) = mpsc::channel();
+        spawn_job(
+            db.clone_conn().unwrap(),
+            4,
+            |_| {},
+            |_, _| panic!("row {} broke", 7),
+            move |message| {
+                let _ = tx.send(message);
+            },
+        );
+        let message = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        assert!(message.contains("row 7 broke"), "{message}");
     }
 
     #[test]

@@ -111,6 +111,7 @@ impl App {
             }
             Effect::Quit => self.request_quit(),
             Effect::Suspend => self.terminal_effects.push(Effect::Suspend),
+            Effect::Repaint => self.terminal_effects.push(Effect::Repaint),
         }
     }
 
@@ -128,6 +129,7 @@ impl App {
             }
         };
         let progress_tx = self.tx.clone();
+        let panic_tx = self.tx.clone();
         let tx = self.tx.clone();
         let handle = worker::spawn_job(
             conn,
@@ -145,6 +147,12 @@ impl App {
                     Err(e) => TaskResult::Failed(e),
                 };
                 let _ = tx.send(Msg::Task { id, result });
+            },
+            move |message| {
+                let _ = panic_tx.send(Msg::Task {
+                    id,
+                    result: TaskResult::Failed(message),
+                });
             },
         );
         self.cancellers.insert(id, handle);
