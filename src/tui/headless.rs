@@ -93,3 +93,80 @@ pub fn draw_pane(pane: &mut dyn Pane, width: u16, height: u16) -> String {
     }
     buffer_text(term.backend().buffer())
 }
+
+/// The text of one grid cell as the screen shows it: column `column` (its
+/// header, a sort marker allowed), `row` rows below the header (0 = the first
+/// visible data row), trimmed. `None` when no header names the column.
+///
+/// Columns are told apart by the `│` lines the grid draws; the row-number
+/// gutter (under `#`) is not part of the first column. This reads the grid,
+/// not the editor: text the user typed never matches a cell.
+pub fn grid_cell(screen: &str, column: &str, row: usize) -> Option<String> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    for (y, line) in lines.iter().enumerate() {
+        for (start, end) in segments(line) {
+            let text: String = line[start..end].iter().collect();
+            let skip = text.find('#').map_or(0, |i| text[..i].chars().count() + 1);
+            let name = text.chars().skip(skip).collect::<String>();
+            let name = name.trim().trim_end_matches(['▲', '▼']);
+            if name != column {
+                continue;
+            }
+            let cells = lines.get(y + 1 + row)?;
+            let from = (start + skip).min(cells.len());
+            let to = end.min(cells.len());
+            return Some(
+                cells[from..to]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
+            );
+        }
+    }
+    None
+}
+
+/// The `[start, end)` character ranges between `│` separators of a line.
+fn segments(line: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in line.iter().enumerate() {
+        if *c == '│' {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    out.push((start, line.len()));
+    out
+}
+
+/// The status line (the screen's last line), trimmed.
+pub fn status_line(screen: &str) -> &str {
+    screen.lines().last().unwrap_or("").trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCREEN: &str = "\
+│▸ clvdesk_meta ││ select 'row 0' as label │
+│               │┌ Results ────────────────┐
+│               ││  #   n│label│nothing▼│
+│               ││  1   0│row 0│NULL    │
+│               ││  2  17│row 1│        │
+ clvdesk   F5 run";
+
+    #[test]
+    fn grid_cells_are_read_by_header_and_row() {
+        assert_eq!(grid_cell(SCREEN, "n", 0).as_deref(), Some("0"));
+        assert_eq!(grid_cell(SCREEN, "n", 1).as_deref(), Some("17"));
+        assert_eq!(grid_cell(SCREEN, "label", 1).as_deref(), Some("row 1"));
+        assert_eq!(grid_cell(SCREEN, "nothing", 0).as_deref(), Some("NULL"));
+        assert_eq!(grid_cell(SCREEN, "nothing", 1).as_deref(), Some(""));
+        assert_eq!(grid_cell(SCREEN, "missing", 0), None);
+        assert_eq!(grid_cell(SCREEN, "label", 5), None);
+        assert_eq!(status_line(SCREEN), "clvdesk   F5 run");
+    }
+}
