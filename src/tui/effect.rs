@@ -20,6 +20,9 @@ pub enum Msg {
     TaskProgress { id: RequestId, percent: f64 },
     /// A task finished.
     Task { id: RequestId, result: TaskResult },
+    /// A signal from outside (hang-up, terminate, stop, continue), routed
+    /// through the loop so quitting saves and restores as usual.
+    Signal(crate::tui::signals::Signal),
     /// Redraw (elapsed times) while something runs.
     Tick,
 }
@@ -31,6 +34,7 @@ impl fmt::Debug for Msg {
             Msg::Query(e) => write!(f, "Query({e:?})"),
             Msg::TaskProgress { id, percent } => write!(f, "TaskProgress({id}, {percent})"),
             Msg::Task { id, result } => write!(f, "Task({id}, {result:?})"),
+            Msg::Signal(s) => write!(f, "Signal({})", s.name()),
             Msg::Tick => f.write_str("Tick"),
         }
     }
@@ -92,7 +96,10 @@ pub enum Effect {
     /// Put text on the clipboard (OSC 52 in a terminal).
     Copy(String),
     Quit,
+    /// Give the terminal back and stop the process (Ctrl+Z, SIGTSTP).
     Suspend,
+    /// Paint the whole screen again (after the process was stopped and continued).
+    Repaint,
 }
 
 impl fmt::Debug for Effect {
@@ -108,6 +115,7 @@ impl fmt::Debug for Effect {
             Effect::Copy(s) => write!(f, "Copy({} chars)", s.len()),
             Effect::Quit => f.write_str("Quit"),
             Effect::Suspend => f.write_str("Suspend"),
+            Effect::Repaint => f.write_str("Repaint"),
         }
     }
 }

@@ -16,6 +16,8 @@ pub struct InputControl {
     pause: AtomicBool,
     /// Set by the thread when it has seen `pause` and is not reading.
     paused: AtomicBool,
+    /// Set by the thread when it ends.
+    done: AtomicBool,
 }
 
 pub struct InputThread {
@@ -29,6 +31,7 @@ pub fn spawn(tx: Sender<Msg>) -> InputThread {
     let handle = std::thread::Builder::new()
         .name("clvdesk-input".into())
         .spawn(move || {
+            let _done = SetOnDrop(&c.done);
             while !c.stop.load(Ordering::SeqCst) {
                 if c.pause.load(Ordering::SeqCst) {
                     c.paused.store(true, Ordering::SeqCst);
@@ -74,10 +77,31 @@ impl InputThread {
         self.control.pause.store(false, Ordering::SeqCst);
     }
 
+    /// Stop the thread; returns once it ended, or after 500 ms. On a terminal
+    /// that hung up, crossterm's `read` spins and never returns: the thread
+    /// is then left behind (the process is exiting) instead of hanging the exit.
     pub fn stop(mut self) {
         self.control.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
+        if self.handle.is_none() {
+            return;
         }
+        for _ in 0..50 {
+            if self.control.done.load(Ordering::SeqCst) {
+                if let Some(h) = self.handle.take() {
+                    let _ = h.join();
+                }
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Sets its flag when dropped: when the thread ends, however it ends.
+struct SetOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }

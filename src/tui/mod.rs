@@ -14,16 +14,18 @@ pub mod history;
 pub mod keymap;
 pub mod overlay;
 pub mod panes;
+pub mod signals;
 pub mod theme;
 pub mod widgets;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::panic::PanicHookInfo;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
     KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
-use crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, enable_raw_mode};
 use crossterm::{execute, queue};
 use ratatui::DefaultTerminal;
 
@@ -68,6 +70,18 @@ fn leave_extras(kitty: bool) {
     let _ = out.flush();
 }
 
+/// Raw mode off, alternate screen left, cursor shown (the results grid hides
+/// it), each tried even if another fails. Errors are ignored: after a hang-up
+/// the terminal is gone, and reporting that on stderr (gone too) would panic.
+fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
 /// Put text on the system clipboard through the terminal (OSC 52; works over SSH).
 fn osc52(text: &str) {
     let mut out = std::io::stdout();
@@ -96,6 +110,14 @@ fn base64(data: &[u8]) -> String {
     s
 }
 
+/// Clears the screen and makes the next frame draw every cell. Unlike
+/// `Terminal::clear` it does not ask the terminal for the cursor position (a
+/// query a terminal that is not listening, or gone, leaves unanswered).
+fn repaint_all(terminal: &mut DefaultTerminal) -> std::io::Result<()> {
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
 /// Ctrl+Z: give the terminal back, stop, and take it again on `fg`.
 fn suspend(
     terminal: &mut DefaultTerminal,
@@ -104,42 +126,99 @@ fn suspend(
 ) -> std::io::Result<()> {
     input.pause();
     leave_extras(kitty);
-    ratatui::restore();
-    #[cfg(unix)]
-    // SAFETY: raise() with a valid signal number has no memory-safety preconditions.
-    unsafe {
-        libc::raise(libc::SIGTSTP);
-    }
+    restore_terminal();
+    signals::stop_process();
     // Resumed (SIGCONT).
     enable_raw_mode()?;
     execute!(std::io::stdout(), EnterAlternateScreen)?;
     enter_extras(Some(kitty));
-    terminal.clear()?;
+    repaint_all(terminal)?;
     input.resume();
     Ok(())
 }
 
-/// Run the app until the user quits. The terminal is restored on exit, on
-/// error and on panic.
+/// The app cannot run without a terminal (cron, CI, `clvdesk < /dev/null`).
+#[derive(Debug, thiserror::Error)]
+#[error("clvdesk needs a terminal; use a subcommand or --run-schedule")]
+pub struct NoTerminal;
+
+/// Whether stdin and stdout are a terminal, as the app needs: it reads keys
+/// from stdin and draws on stdout.
+pub fn check_terminal() -> Result<(), NoTerminal> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(NoTerminal)
+    }
+}
+
+/// Installs a panic hook that runs `on_ui_panic` only for a panic on the
+/// calling (UI) thread. A worker that panics is reported as a failed job by
+/// `engine::worker` and the app keeps running, so its panic must neither
+/// restore the terminal under the app nor print over the screen.
+pub fn install_panic_hook(on_ui_panic: impl Fn(&PanicHookInfo<'_>) + Send + Sync + 'static) {
+    let ui = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui {
+            on_ui_panic(info);
+        }
+    }));
+}
+
+/// Run the app until the user quits or a signal ends it. The terminal is
+/// restored on exit, on error, on a signal and on a panic of the UI thread;
+/// the editor buffers are saved in every case but a panic. Ended by SIGHUP,
+/// SIGTERM or SIGINT, it returns [`signals::StoppedBySignal`].
 pub fn run(opts: AppOptions) -> anyhow::Result<()> {
+    check_terminal()?;
     let t0 = Instant::now();
     let exit_after_first = std::env::var_os(EXIT_AFTER_FIRST_FRAME_ENV).is_some();
     let mut app = App::new(opts);
-    let mut terminal = ratatui::init();
+    let mut signals = signals::spawn(app.sender())
+        .map_err(|e| anyhow::anyhow!("cannot listen for signals: {e}"))?;
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            restore_terminal();
+            let _ = std::panic::take_hook();
+            signals.stop();
+            return Err(anyhow::anyhow!("cannot set up the terminal: {e}"));
+        }
+    };
     let kitty = enter_extras(None);
-    let prev = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
+    // ratatui's hook restores the terminal, then reports the panic.
+    let ratatui_hook = std::panic::take_hook();
+    install_panic_hook(move |info| {
         leave_extras(kitty);
-        prev(info);
-    }));
+        ratatui_hook(info);
+    });
     let input = event::spawn(app.sender());
     let result = main_loop(&mut terminal, &mut app, &input, kitty, exit_after_first, t0);
+    if result.is_err() {
+        // A hang-up makes drawing fail; its signal may be a moment behind.
+        app.wait(Duration::from_millis(200));
+    }
+    app.drain();
+    if !app.quit {
+        // An error ended the loop: save the buffers as quitting does.
+        app.request_quit();
+    }
     input.stop();
     leave_extras(kitty);
-    ratatui::restore();
+    restore_terminal();
+    if terminal.show_cursor().is_err() {
+        // The terminal is gone (hung up). Dropping `Terminal` would try to
+        // show the cursor again and report the failure with eprintln!, which
+        // panics when stderr is that same dead terminal.
+        std::mem::forget(terminal);
+    }
     app.shutdown(Duration::from_secs(3));
-    // Give the panic hook back to ratatui's restore-only hook chain.
+    signals.stop();
+    // The terminal is restored: panics report as usual again.
     let _ = std::panic::take_hook();
+    if let Some(s) = app.stopped_by {
+        return Err(signals::StoppedBySignal(s).into());
+    }
     if exit_after_first && let Ok((ms, at)) = &result {
         eprintln!(
             "first frame drawn {:.1} ms after tui::run started (epoch ms {})",
@@ -174,6 +253,10 @@ fn main_loop(
                 Effect::Copy(text) => osc52(&text),
                 Effect::Suspend => {
                     suspend(terminal, input, kitty)?;
+                    resumed = true;
+                }
+                Effect::Repaint => {
+                    repaint_all(terminal)?;
                     resumed = true;
                 }
                 _ => {}

@@ -26,11 +26,14 @@ use crate::tui::effect::{Effect, Job, JobInfo, Msg, Notice, Overlay, TaskResult}
 use crate::tui::keymap::{Context, KeyChord, Keymap};
 use crate::tui::overlay::{self, Outcome};
 use crate::tui::panes::{self, Ctx, DrawCtx, Pane, PaneInit, Paths};
+use crate::tui::signals::Signal;
 use crate::tui::theme::{self, Slot, Theme};
 use crate::workspace::Workspace;
 
 mod frame;
 mod jobs;
+#[cfg(test)]
+mod tests;
 
 /// Below this the frame shows a note instead of the panes.
 pub const MIN_WIDTH: u16 = 40;
@@ -82,6 +85,8 @@ pub struct App {
     tx: Sender<Msg>,
     rx: Receiver<Msg>,
     pub quit: bool,
+    /// The signal that ended the app, if one did (the exit status follows it).
+    pub stopped_by: Option<Signal>,
     /// Last text copied (also sent to the terminal clipboard).
     pub clipboard: Option<String>,
     /// Effects only the terminal runtime can perform (suspend, clipboard).
@@ -163,6 +168,7 @@ impl App {
             tx,
             rx,
             quit: false,
+            stopped_by: None,
             clipboard: None,
             terminal_effects: Vec::new(),
             tab_areas: Vec::new(),
@@ -256,9 +262,26 @@ impl App {
                     self.with_pane(owner, |p, ctx| p.on_task(id, result, ctx));
                 }
             }
+            Msg::Signal(s) => self.on_signal(s),
             Msg::Tick => {}
         }
         self.run_effects();
+    }
+
+    /// Hang-up, terminate and an outside interrupt quit the way Ctrl+Q does
+    /// (buffers saved, workers cancelled); the exit status then names the
+    /// signal. An outside SIGTSTP suspends like Ctrl+Z; SIGCONT repaints.
+    fn on_signal(&mut self, s: Signal) {
+        match s {
+            Signal::Hangup | Signal::Terminate | Signal::Interrupt => {
+                if !self.quit {
+                    self.stopped_by = Some(s);
+                    self.request_quit();
+                }
+            }
+            Signal::Stop => self.effects.push(Effect::Suspend),
+            Signal::Continue => self.effects.push(Effect::Repaint),
+        }
     }
 
     fn finish_job(&mut self, id: RequestId) {
