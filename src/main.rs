@@ -8,13 +8,6 @@ use clvdesk::tui::signals::StoppedBySignal;
 
 fn main() -> ExitCode {
     let parsed = Cli::parse();
-    // The app needs a terminal; say so before opening (and seeding) a workspace.
-    if parsed.command.is_none()
-        && let Err(e) = clvdesk::tui::check_terminal()
-    {
-        eprintln!("clvdesk: {e}");
-        return ExitCode::from(exit::USAGE);
-    }
     match cli::run(parsed) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(err) => {

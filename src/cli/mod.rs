@@ -120,6 +120,8 @@ pub fn open_workspace(cli: &Cli) -> anyhow::Result<Workspace> {
 
 /// `clvdesk [PATH]`: the interactive app.
 fn app_entry(cli: &Cli) -> anyhow::Result<()> {
+    // Say so before opening (and seeding) a workspace for nothing.
+    crate::tui::check_terminal().map_err(|e| exit::CliError::Usage(e.to_string()))?;
     let target = cli.path.clone().or(cli.workspace.clone()).or_else(|| {
         // A broken config.toml is reported inside the app, which starts on the defaults.
         crate::config::Config::load_or_default(crate::config::config_dir().as_deref())
