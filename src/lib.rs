@@ -8,6 +8,7 @@
 //! generates synthetic data.
 
 pub mod analytics;
+pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod engine;

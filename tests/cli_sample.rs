@@ -335,3 +335,39 @@ fn committed_sample_data_matches_the_generator() {
         );
     }
 }
+
+#[test]
+fn a_failed_replacement_leaves_the_previous_set_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    sample(300, 1, &dir, None);
+    let before: Vec<Vec<u8>> = FILES[..4].iter().map(|f| read(&dir, f)).collect();
+    // A folder where the new truth.json must go: the set cannot be replaced.
+    std::fs::remove_file(dir.join("truth.json")).unwrap();
+    std::fs::create_dir(dir.join("truth.json")).unwrap();
+    std::fs::write(dir.join("truth.json/keep.txt"), "mine").unwrap();
+    Command::cargo_bin("clvdesk")
+        .unwrap()
+        .args(["sample", "--customers", "300", "--seed", "2", "--out"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("truth.json"));
+    for (f, old) in FILES[..4].iter().zip(&before) {
+        assert!(
+            &read(&dir, f) == old,
+            "{f} was replaced: old and new files mixed"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("truth.json/keep.txt")).unwrap(),
+        "mine"
+    );
+    let hidden: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .chain(std::fs::read_dir(&dir).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

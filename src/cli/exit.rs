@@ -29,15 +29,20 @@ pub enum CliError {
 static INTERRUPTED_FLAG: AtomicBool = AtomicBool::new(false);
 static CURRENT: Mutex<Option<Arc<InterruptHandle>>> = Mutex::new(None);
 
-/// Installs the Ctrl+C handler once: it interrupts the registered DuckDB
-/// connection, or exits with 130 when nothing is running.
+/// Installs the Ctrl+C (and SIGTERM, SIGHUP) handler once: it interrupts the
+/// registered DuckDB connection (the command then unwinds and removes its
+/// temp files), or, when nothing is running, removes the temp files of
+/// writes in progress and exits with 130.
 pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED_FLAG.store(true, Ordering::SeqCst);
         let handle = CURRENT.lock().ok().and_then(|g| g.clone());
         match handle {
             Some(h) => h.interrupt(),
-            None => std::process::exit(i32::from(INTERRUPTED)),
+            None => {
+                crate::atomic::remove_pending();
+                std::process::exit(i32::from(INTERRUPTED))
+            }
         }
     });
 }

@@ -1,26 +1,32 @@
 //! `clvdesk query (-c SQL | -f FILE) [--format ...] [--limit N] [--out PATH]`.
 //!
 //! Every statement runs in order; the last one's result is printed. File
-//! formats of a query are written by DuckDB's own COPY writers (to `--out` or
-//! straight to stdout), so clvdesk adds nothing on top of DuckDB and never
-//! holds the result. A truncated result always says so on stderr.
+//! formats of a query are written by DuckDB's own COPY writers (to `--out`
+//! atomically, or streamed into our own stdout handle, so `>> log.csv`
+//! appends and a pipe or socket works), so clvdesk adds nothing on top of
+//! DuckDB and never holds the result. The table format streams too. A
+//! truncated result always says so on stderr; a reader that leaves early
+//! (`| head`) ends the output quietly with exit 0.
 
-use std::io::{IsTerminal, Write};
+mod table;
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use duckdb::Connection;
 use duckdb::arrow::array::RecordBatch;
-use duckdb::arrow::util::display::FormatOptions;
-use duckdb::arrow::util::pretty::pretty_format_batches_with_options;
+use duckdb::arrow::datatypes::SchemaRef;
 
 use super::exit::{CliError, interrupt_on_ctrl_c};
 use super::{Cli, open_workspace};
-use crate::engine::export::{ExportFormat, copy_to, copy_to_unchecked};
+use crate::atomic::AtomicFile;
+use crate::engine::export::{ExportFormat, Streamed, copy_to, copy_to_stream};
 use crate::engine::sql::{is_query, split_statements};
-use crate::engine::worker::{QueryOutcome, RowCount, first_page};
+use crate::engine::worker::{QueryOutcome, executed_outcome};
 use crate::engine::{Database, EngineError};
-use crate::workspace::write_atomic;
 
 /// Rows shown by the table format unless `--limit` says otherwise.
 pub const DEFAULT_TABLE_LIMIT: u64 = 500;
@@ -98,16 +104,16 @@ pub fn run(cli: &Cli, args: &QueryArgs) -> anyhow::Result<()> {
         None if args.format == OutputFormat::Table => Some(DEFAULT_TABLE_LIMIT),
         None => None,
     };
-    match args.format.export() {
-        Some(format) if is_query(&last.text) => {
-            copy_query(conn, &last.text, format, limit, args.out.as_deref())
-        }
-        Some(format) => stream_statement(conn, &last.text, format, limit, args.out.as_deref()),
-        None => print_table(conn, &last.text, limit, args.out.as_deref()),
-    }
+    let out = args.out.as_deref();
+    quiet_when_reader_left(match args.format.export() {
+        Some(format) if is_query(&last.text) => copy_query(conn, &last.text, format, limit, out),
+        Some(format) => stream_statement(conn, &last.text, format, limit, out),
+        None => print_table(conn, &last.text, limit, out),
+    })
 }
 
-/// A query in a file format: DuckDB writes it (COPY), to `--out` or stdout.
+/// A query in a file format: DuckDB writes it (COPY), to `--out` atomically,
+/// or into this process's own stdout handle (see [`copy_to_stream`]).
 fn copy_query(
     conn: &Connection,
     stmt: &str,
@@ -121,10 +127,10 @@ fn copy_query(
     };
     let written = match out {
         Some(path) => copy_to(conn, &source, path, format)?,
-        None => {
-            std::io::stdout().flush()?;
-            copy_to_unchecked(conn, &source, Path::new("/dev/stdout"), format)?
-        }
+        None => match copy_to_stream(conn, &source, format, stdout_handle()?)? {
+            Streamed::Rows(n) => n,
+            Streamed::ReaderClosed => return Ok(()),
+        },
     };
     if let Some(n) = limit
         && written == n
@@ -136,6 +142,15 @@ fn copy_query(
         eprintln!("wrote {written} rows to {}", path.display());
     }
     Ok(())
+}
+
+/// This process's stdout as a file handle: a duplicate of descriptor 1, so
+/// it shares the open file (a pipe, a socket, a file opened with `>>` keeps
+/// appending). Whatever Rust's own stdout buffered is flushed first.
+fn stdout_handle() -> anyhow::Result<File> {
+    let stdout = std::io::stdout();
+    stdout.lock().flush()?;
+    Ok(File::from(stdout.as_fd().try_clone_to_owned()?))
 }
 
 /// Whether `stmt` returns more than `n` rows (reads at most one row past `n`).
@@ -155,8 +170,9 @@ fn truncation_notice(n: u64) {
     );
 }
 
-/// Statements that are not wrappable queries (SHOW, DESCRIBE, PRAGMA, INSERT ...):
-/// their (small) results are streamed through Arrow writers.
+/// Statements that are not wrappable queries (SHOW, DESCRIBE, PRAGMA,
+/// INSERT ... RETURNING): their rows are streamed through Arrow writers,
+/// batch by batch.
 fn stream_statement(
     conn: &Connection,
     stmt: &str,
@@ -164,42 +180,16 @@ fn stream_statement(
     limit: Option<u64>,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
+    use duckdb::arrow::{csv, json};
     if format == ExportFormat::Parquet {
         return Err(CliError::Usage(
             "parquet output needs a query (SELECT, WITH, FROM, VALUES, TABLE)".into(),
         )
         .into());
     }
-    let cap = limit.map_or(usize::MAX, |n| n as usize);
-    let (batches, truncated) = match first_page(conn, stmt, cap)? {
-        QueryOutcome::Rows(page) => (vec![page.batch], matches!(page.total, RowCount::AtLeast(_))),
-        QueryOutcome::Executed {
-            statement,
-            rows_changed,
-            ..
-        } => {
-            narrate_executed(&statement, rows_changed);
-            return Ok(());
-        }
-        QueryOutcome::Failed(msg) => return Err(EngineError::Sql(msg).into()),
-        QueryOutcome::Cancelled => return Err(EngineError::Cancelled.into()),
-    };
-    let mut buf = Vec::new();
-    write_batches(&mut buf, &batches, format)?;
-    emit(&buf, out)?;
-    if truncated && let Some(n) = limit {
-        truncation_notice(n);
-    }
-    Ok(())
-}
-
-fn write_batches(
-    buf: &mut Vec<u8>,
-    batches: &[RecordBatch],
-    format: ExportFormat,
-) -> anyhow::Result<()> {
-    use duckdb::arrow::{csv, json};
-    match format {
+    let mut output = Output::open(out)?;
+    let w = &mut output;
+    let end = match format {
         ExportFormat::Csv | ExportFormat::Tsv => {
             let delimiter = if format == ExportFormat::Tsv {
                 b'\t'
@@ -209,78 +199,191 @@ fn write_batches(
             let mut w = csv::WriterBuilder::new()
                 .with_header(true)
                 .with_delimiter(delimiter)
-                .build(buf);
-            for b in batches {
-                w.write(b)?;
+                .build(w);
+            let end = stream_rows(conn, stmt, limit, &mut |b| Ok(w.write(b)?))?;
+            if let End::Rows {
+                rows: 0, schema, ..
+            } = &end
+            {
+                // The header, even without rows.
+                w.write(&RecordBatch::new_empty(schema.clone()))?;
             }
+            end
         }
         ExportFormat::Json => {
-            let mut w = json::ArrayWriter::new(buf);
-            for b in batches {
-                w.write(b)?;
-            }
+            let mut w = json::ArrayWriter::new(w);
+            let end = stream_rows(conn, stmt, limit, &mut |b| Ok(w.write(b)?))?;
             w.finish()?;
+            end
         }
         ExportFormat::Jsonl => {
-            let mut w = json::LineDelimitedWriter::new(buf);
-            for b in batches {
-                w.write(b)?;
-            }
+            let mut w = json::LineDelimitedWriter::new(w);
+            let end = stream_rows(conn, stmt, limit, &mut |b| Ok(w.write(b)?))?;
             w.finish()?;
+            end
         }
-        ExportFormat::Parquet => unreachable!("rejected by the caller"),
-    }
-    Ok(())
+        ExportFormat::Parquet => unreachable!("rejected above"),
+    };
+    finish(end, output, limit, false)
 }
 
-/// The table format: at most `limit` rows, drawn as a text table.
+/// The table format, drawn as a text table. At most `limit` rows; with
+/// `--limit 0` every row, streamed: column widths come from the first rows
+/// (see [`table::TableWriter`]).
 fn print_table(
     conn: &Connection,
     stmt: &str,
     limit: Option<u64>,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let cap = limit.map_or(usize::MAX, |n| n as usize);
-    match first_page(conn, stmt, cap)? {
-        QueryOutcome::Rows(page) => {
-            let opts = FormatOptions::default().with_null("NULL");
-            let table =
-                pretty_format_batches_with_options(std::slice::from_ref(&page.batch), &opts)?;
-            let mut text = table.to_string();
-            text.push('\n');
-            emit(text.as_bytes(), out)?;
-            let shown = page.batch.num_rows();
-            match page.total {
-                RowCount::AtLeast(_) => truncation_notice(shown as u64),
-                RowCount::Exact(n) => eprintln!("{n} row{}", if n == 1 { "" } else { "s" }),
+    let mut output = Output::open(out)?;
+    let mut table = table::TableWriter::new(table::SIZING_ROWS);
+    let end = stream_rows(conn, stmt, limit, &mut |b| {
+        table.push(b, &mut output)?;
+        Ok(())
+    })?;
+    if let End::Rows { schema, .. } = &end {
+        table.finish(schema, &mut output)?;
+    }
+    finish(end, output, limit, true)
+}
+
+/// How [`stream_rows`] ended.
+enum End {
+    Rows {
+        schema: SchemaRef,
+        rows: u64,
+        truncated: bool,
+    },
+    /// A statement without a result set (DDL, DML).
+    Executed(QueryOutcome),
+}
+
+/// Runs `stmt` once and hands its rows to `each`, batch by batch, at most
+/// `limit` of them; nothing is held beyond one batch.
+fn stream_rows(
+    conn: &Connection,
+    stmt: &str,
+    limit: Option<u64>,
+    each: &mut dyn FnMut(&RecordBatch) -> anyhow::Result<()>,
+) -> anyhow::Result<End> {
+    let mut prepared = conn.prepare(stmt).map_err(EngineError::from)?;
+    let stream = prepared.stream_arrow([]).map_err(EngineError::from)?;
+    let schema = stream.get_schema();
+    let mut batches = stream.filter(|b| !matches!(b, Ok(b) if b.num_rows() == 0));
+    let first = batches.next().transpose().map_err(EngineError::from)?;
+    if let Some(executed) = executed_outcome(stmt, &schema, first.as_ref()) {
+        return Ok(End::Executed(executed));
+    }
+    let cap = limit.unwrap_or(u64::MAX);
+    let (mut rows, mut truncated) = (0u64, false);
+    for batch in first.map(Ok).into_iter().chain(batches) {
+        let batch = batch.map_err(EngineError::from)?;
+        if rows == cap {
+            truncated = true;
+            break;
+        }
+        let take = (cap - rows).min(batch.num_rows() as u64);
+        each(&batch.slice(0, take as usize))?;
+        rows += take;
+        if take < batch.num_rows() as u64 {
+            truncated = true;
+            break;
+        }
+    }
+    Ok(End::Rows {
+        schema,
+        rows,
+        truncated,
+    })
+}
+
+/// Commits the output and narrates the truncation (and, for the table, the row count).
+fn finish(end: End, output: Output, limit: Option<u64>, count: bool) -> anyhow::Result<()> {
+    match end {
+        End::Rows {
+            rows, truncated, ..
+        } => {
+            output.finish()?;
+            if truncated && let Some(n) = limit {
+                truncation_notice(n);
+            } else if count {
+                eprintln!("{rows} row{}", if rows == 1 { "" } else { "s" });
             }
         }
-        QueryOutcome::Executed {
+        End::Executed(QueryOutcome::Executed {
             statement,
             rows_changed,
             ..
-        } => narrate_executed(&statement, rows_changed),
-        QueryOutcome::Failed(msg) => return Err(EngineError::Sql(msg).into()),
-        QueryOutcome::Cancelled => return Err(EngineError::Cancelled.into()),
+        }) => match rows_changed {
+            Some(n) => eprintln!("{statement} ok, {n} rows"),
+            None => eprintln!("{statement} ok"),
+        },
+        End::Executed(_) => {}
     }
     Ok(())
 }
 
-fn narrate_executed(statement: &str, rows_changed: Option<u64>) {
-    match rows_changed {
-        Some(n) => eprintln!("{statement} ok, {n} rows"),
-        None => eprintln!("{statement} ok"),
+/// Where a streamed result goes: stdout, or a file written atomically.
+enum Output {
+    Stdout(BufWriter<std::io::Stdout>),
+    File(BufWriter<AtomicFile>),
+}
+
+impl Output {
+    fn open(out: Option<&Path>) -> anyhow::Result<Self> {
+        Ok(match out {
+            Some(path) => Output::File(BufWriter::with_capacity(
+                1 << 16,
+                AtomicFile::new(path).map_err(|e| EngineError::io(path, e))?,
+            )),
+            None => Output::Stdout(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        })
+    }
+
+    /// Flushes stdout, or moves the finished file into place.
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush()?,
+            Output::File(w) => {
+                let file = w.into_inner().map_err(|e| e.into_error())?;
+                let target = file.target().to_path_buf();
+                file.commit().map_err(|e| EngineError::io(target, e))?;
+            }
+        }
+        Ok(())
     }
 }
 
-fn emit(bytes: &[u8], out: Option<&Path>) -> anyhow::Result<()> {
-    match out {
-        Some(path) => write_atomic(path, bytes).map_err(|e| EngineError::io(path, e))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(bytes)?;
-            stdout.flush()?;
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(buf),
+            Output::File(w) => w.write(buf),
         }
     }
-    Ok(())
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File(w) => w.flush(),
+        }
+    }
+}
+
+/// A reader that stops early (`clvdesk query ... | head -1`) is not a
+/// failure: it has what it wanted. The output ends quietly with exit 0, like
+/// `ripgrep` or `git log`, rather than an error on stderr.
+fn quiet_when_reader_left(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
 }

@@ -380,17 +380,8 @@ pub fn first_page(
             break;
         }
     }
-    let keyword = leading_keyword(stmt);
-    if !is_query(stmt) && is_count_only(&schema) {
-        let rows_changed = batches
-            .first()
-            .filter(|b| b.num_rows() > 0 && schema.field(0).name() == "Count")
-            .and_then(|b| super::format::cell_as_u64(b.column(0), 0));
-        return Ok(QueryOutcome::Executed {
-            statement: keyword,
-            rows_changed,
-            elapsed: Duration::ZERO,
-        });
+    if let Some(executed) = executed_outcome(stmt, &schema, batches.first()) {
+        return Ok(executed);
     }
     let batch = concat_batches(&schema, &batches).map_err(|e| EngineError::Sql(e.to_string()))?;
     Ok(QueryOutcome::Rows(ResultPage {
@@ -404,6 +395,26 @@ pub fn first_page(
         },
         elapsed: Duration::ZERO,
     }))
+}
+
+/// The outcome of a statement without a result set (DDL, DML), read from its
+/// first batch; `None` when `stmt` returns rows.
+pub fn executed_outcome(
+    stmt: &str,
+    schema: &SchemaRef,
+    first: Option<&RecordBatch>,
+) -> Option<QueryOutcome> {
+    if is_query(stmt) || !is_count_only(schema) {
+        return None;
+    }
+    let rows_changed = first
+        .filter(|b| b.num_rows() > 0 && schema.field(0).name() == "Count")
+        .and_then(|b| super::format::cell_as_u64(b.column(0), 0));
+    Some(QueryOutcome::Executed {
+        statement: leading_keyword(stmt),
+        rows_changed,
+        elapsed: Duration::ZERO,
+    })
 }
 
 /// DDL and DML report a single `Count` column (DuckDB 2.0 answers DROP and

@@ -1,6 +1,8 @@
 //! Streaming writer: chunks of customers are generated in parallel (rayon),
 //! a writer thread appends them to the files in chunk order. At most
 //! `WINDOW + QUEUE + 1` chunk buffers exist at once, so memory is flat in N.
+//! The files are written into a staging folder that replaces the output
+//! folder as a whole once every file is complete and fsynced.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,6 +15,7 @@ use rayon::prelude::*;
 use super::csv::{self, Dates};
 use super::truth::{Truth, start_date};
 use super::{Generator, SampleError};
+use crate::atomic::StagingDir;
 
 /// Customers per chunk.
 pub const CHUNK: u64 = 4096;
@@ -77,8 +80,8 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> SampleError + '_ {
     }
 }
 
+/// One file of the set, written into the staging folder.
 struct Out {
-    tmp: PathBuf,
     path: PathBuf,
     w: BufWriter<File>,
 }
@@ -86,43 +89,67 @@ struct Out {
 impl Out {
     fn create(dir: &Path, name: &str) -> Result<Out, SampleError> {
         let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        let f = File::create(&tmp).map_err(io_err(&tmp))?;
+        let f = File::create(&path).map_err(io_err(&path))?;
         Ok(Out {
             w: BufWriter::with_capacity(1 << 20, f),
-            tmp,
             path,
         })
     }
 
     fn write(&mut self, b: &[u8]) -> Result<(), SampleError> {
-        self.w.write_all(b).map_err(io_err(&self.tmp))
+        self.w.write_all(b).map_err(io_err(&self.path))
     }
 
-    /// Flush and move into place.
-    fn finish(mut self) -> Result<(), SampleError> {
-        self.w.flush().map_err(io_err(&self.tmp))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(io_err(&self.path))
+    /// Flush and fsync: the folder swap that follows must not publish a file
+    /// whose bytes are still only in memory.
+    fn finish(self) -> Result<(), SampleError> {
+        let f = self.w.into_inner().map_err(|e| SampleError::Io {
+            path: self.path.clone(),
+            error: e.into_error(),
+        })?;
+        f.sync_all().map_err(io_err(&self.path))
     }
 }
 
-/// Write the five files of a sample into `dir` (created if missing). Files
-/// are written under temporary names and renamed at the end, so an
-/// interrupted run never leaves a truncated table under its real name.
-/// `progress` is called with the number of customers written so far.
+/// Write the five files of a sample into `dir` (created if missing). They
+/// are written into a staging folder beside `dir`, which then replaces `dir`
+/// in one rename (other entries of `dir` are kept, see [`StagingDir`]): an
+/// interrupted or failed run leaves the previous set whole, never a mix of
+/// old and new files. `progress` is called with the number of customers
+/// written so far.
 pub fn write_sample(
     truth: &Truth,
     dir: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Summary, SampleError> {
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let result = write_files(truth, dir, progress);
-    if result.is_err() {
-        for name in FILES {
-            let _ = std::fs::remove_file(dir.join(format!(".{name}.tmp")));
+    check_target(dir)?;
+    let staging = StagingDir::new(dir).map_err(io_err(dir))?;
+    let summary = write_files(truth, staging.path(), progress)?;
+    staging.commit().map_err(io_err(dir))?;
+    Ok(summary)
+}
+
+/// `dir` must be a folder (or missing) whose sample names, where taken, are files.
+fn check_target(dir: &Path) -> Result<(), SampleError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(SampleError::Parameters(format!(
+            "{}: not a folder",
+            dir.display()
+        )));
+    }
+    for name in FILES {
+        let path = dir.join(name);
+        if let Ok(meta) = std::fs::symlink_metadata(&path)
+            && !meta.is_file()
+        {
+            return Err(SampleError::Parameters(format!(
+                "{}: not a file; a sample replaces its {} files as one set, so move it away first",
+                path.display(),
+                FILES.len()
+            )));
         }
     }
-    result
+    Ok(())
 }
 
 fn write_files(
