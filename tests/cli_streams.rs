@@ -330,3 +330,38 @@ fn a_signal_during_sample_leaves_the_old_set_and_no_temp() {
         assert!(std::fs::read(out.join("customers.csv")).unwrap() == before);
     }
 }
+
+#[test]
+fn the_table_with_limit_0_streams_in_bounded_memory() {
+    let ws = workspace();
+    // Far more rows than 2 GB of address space could hold: only a streamed
+    // table gets its first lines out.
+    let script = format!(
+        "ulimit -v 2000000; exec '{}' query -c 'select * from range(1000000000000)' --limit 0",
+        bin().display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .env("CLVDESK_WORKSPACE", ws.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let head: Vec<String> = lines.by_ref().take(4).map(Result::unwrap).collect();
+    drop(lines);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        head,
+        ["+-------+", "| range |", "+-------+", "| 0     |"],
+        "{err}"
+    );
+    assert_eq!(status.code(), Some(0), "{err}");
+}
