@@ -85,6 +85,23 @@ fn parent_of(path: &Path) -> &Path {
     }
 }
 
+/// Makes a temp beside `target` with `make`, named `.clvdesk-tmp-XXXXXX.<target's
+/// name>` (unique; the extension is kept) and created with `mode & !umask`
+/// like any new file or folder.
+fn temp_named_after<T>(
+    target: &Path,
+    mode: u32,
+    make: impl FnOnce(&tempfile::Builder) -> io::Result<T>,
+) -> io::Result<T> {
+    let name = target.file_name().unwrap_or(OsStr::new("out"));
+    let suffix = format!(".{}", name.to_string_lossy());
+    let mut b = tempfile::Builder::new();
+    b.prefix(TEMP_PREFIX)
+        .suffix(&suffix)
+        .permissions(Permissions::from_mode(mode));
+    make(&b)
+}
+
 /// fsync a folder, so renames and creations in it are durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -115,21 +132,8 @@ impl AtomicFile {
         let target = resolve(target);
         let dir = parent_of(&target);
         std::fs::create_dir_all(dir)?;
-        let suffix = format!(
-            ".{}",
-            target
-                .file_name()
-                .unwrap_or(OsStr::new("out"))
-                .to_string_lossy()
-        );
         let tmp = register(
-            || {
-                tempfile::Builder::new()
-                    .prefix(TEMP_PREFIX)
-                    .suffix(&suffix)
-                    .permissions(Permissions::from_mode(0o666))
-                    .tempfile_in(dir)
-            },
+            || temp_named_after(&target, 0o666, |b| b.tempfile_in(dir)),
             |t| t.path(),
         )?;
         Ok(AtomicFile {
@@ -217,22 +221,8 @@ impl StagingDir {
         };
         let parent = parent_of(&target);
         std::fs::create_dir_all(parent)?;
-        let suffix = format!(
-            ".{}",
-            target
-                .file_name()
-                .unwrap_or(OsStr::new("out"))
-                .to_string_lossy()
-        );
         let dir = register(
-            || {
-                tempfile::Builder::new()
-                    .prefix(TEMP_PREFIX)
-                    .suffix(&suffix)
-                    .permissions(Permissions::from_mode(0o777))
-                    .tempdir_in(parent)
-                    .map(|d| d.keep())
-            },
+            || temp_named_after(&target, 0o777, |b| b.tempdir_in(parent).map(|d| d.keep())),
             |p| p.as_path(),
         )?;
         Ok(StagingDir {
