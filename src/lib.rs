@@ -5,7 +5,8 @@
 //! `cli` and `tui` draw or print; `analytics` is pure domain logic (SQL
 //! builders and math); `engine` talks to DuckDB; `workspace` knows where
 //! things live on disk; `config` reads the user's config.toml; `sample`
-//! generates synthetic data.
+//! generates synthetic data. `sql` is a leaf that every layer may use: the one
+//! SQL lexer (split, check, highlight) and the quoting helpers.
 
 pub mod analytics;
 pub mod atomic;
@@ -14,5 +15,6 @@ pub mod config;
 pub mod engine;
 pub mod sample;
 pub mod scheduler;
+pub mod sql;
 pub mod tui;
 pub mod workspace;

@@ -623,3 +623,56 @@ fn the_deciles_tab_in_the_app() {
     assert!(ui.app.sql().editor.text().contains("loyalty_miles_deciles"));
     assert!(matches!(ui.app.sql().results, ResultsState::Ready(_)));
 }
+
+/// Issue 8, item 5: a job file whose metric or filter tries to close its parentheses and
+/// run a second statement (here a COPY to a file) is refused, naming the key; nothing is
+/// written. Each payload hides the `)` and `;` from a lexer that does not know one of
+/// DuckDB's constructs: `$$` and `$tag$` strings, `E'\''`, nested comments, a `--` comment
+/// ended by `\r`, backtick names.
+#[test]
+fn fragments_cannot_smuggle_a_second_statement() {
+    let conn = sample_db();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("x.csv");
+    let path = target.to_str().unwrap();
+    let rest = |quote: &str| {
+        format!(
+            "SELECT 1; COPY (SELECT 42) TO {quote}{path}{quote}; \
+             CREATE TEMP TABLE j AS WITH src AS (SELECT 1 AS id, current_date AS d, 1 AS v WHERE ("
+        )
+    };
+    let filters = [
+        format!("$$'$$ IS NOT NULL)) {}$$'$$ IS NOT NULL", rest("$$")),
+        format!("$t$'$t$ IS NOT NULL)) {}$t$'$t$ IS NOT NULL", rest("'")),
+        format!(r"E'\'' IS NOT NULL)) {}E'\'' IS NOT NULL", rest("'")),
+        format!("1 /* /* */ ' */ = 1)) {}1 /* ' */ = 1", rest("'")),
+        format!("1 = 1 -- c\r)) {}1 = 1", rest("'")),
+        format!(
+            "(SELECT 1 AS `'`) IS NOT NULL)) {}(SELECT 1 AS `'`) IS NOT NULL",
+            rest("'")
+        ),
+    ];
+    for filter in &filters {
+        let mut job = loyalty_job("2025-06-30");
+        job.filter = Some(filter.clone());
+        let outcome = run_decile_job(&conn, &job);
+        assert!(!target.exists(), "{filter:?} wrote {path}");
+        match outcome {
+            Err(DecileRunError::Spec { source, .. }) => assert_eq!(source.key, "filter"),
+            other => panic!("{filter:?}: {other:?}"),
+        }
+    }
+    let metric = format!(
+        "$$'$$) AS v FROM \"loyalty_transactions\") SELECT 1; COPY (SELECT 42) TO $${path}$$; \
+         CREATE TEMP TABLE j AS WITH src AS (SELECT 1 AS id, current_date AS d, ($$'$$"
+    );
+    let mut job = loyalty_job("2025-06-30");
+    job.metric = metric.clone();
+    let outcome = run_decile_job(&conn, &job);
+    assert!(!target.exists(), "the metric wrote {path}");
+    match outcome {
+        Err(DecileRunError::Spec { source, .. }) => assert_eq!(source.key, "metric"),
+        other => panic!("{metric:?}: {other:?}"),
+    }
+    assert!(conn.is_autocommit(), "no transaction left open");
+}

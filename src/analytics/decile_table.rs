@@ -4,7 +4,7 @@
 //! and the arithmetic on what it returns.
 
 use crate::analytics::deciles::Window;
-use crate::engine::sql::{quote_ident, quote_literal};
+use crate::sql::{quote_ident, quote_literal};
 
 /// One bucket as read from `<prefix>_deciles` (numbers as f64 for display math).
 #[derive(Debug, Clone, PartialEq)]

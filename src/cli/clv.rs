@@ -20,7 +20,7 @@ use crate::analytics::clv::{Horizon, SpendModel};
 use crate::engine::Database;
 use crate::engine::clv_job::{self, ClvJobError, ClvReport, ClvSpec, Stage};
 use crate::engine::clv_view;
-use crate::engine::sql::is_plain_name;
+use crate::sql::is_plain_name;
 use crate::workspace::{WorkspaceKind, data_file_reader};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -23,6 +23,12 @@ pub fn run(cli: &Cli, args: &IngestArgs) -> anyhow::Result<()> {
     let ws = open_workspace(cli)?;
     super::exit::interrupt_on_ctrl_c(ws.db().conn());
     let report = ingest_file(ws.db().conn(), &args.path, &args.into)?;
+    if let Some(column) = &report.replaced_column {
+        eprintln!(
+            "note: {} has its own `{column}` column; its values were replaced by this batch's id",
+            args.path.display()
+        );
+    }
     eprintln!(
         "ingested {} rows from {} into {}{} (batch {})",
         report.rows,

@@ -24,9 +24,9 @@ use super::exit::{CliError, interrupt_on_ctrl_c};
 use super::{Cli, open_workspace};
 use crate::atomic::AtomicFile;
 use crate::engine::export::{ExportFormat, Streamed, copy_to, copy_to_stream};
-use crate::engine::sql::{is_query, split_statements};
 use crate::engine::worker::{QueryOutcome, executed_outcome};
 use crate::engine::{Database, EngineError};
+use crate::sql::{is_query, parenthesize, split_statements};
 
 /// Rows shown by the table format unless `--limit` says otherwise.
 pub const DEFAULT_TABLE_LIMIT: u64 = 500;
@@ -122,7 +122,10 @@ fn copy_query(
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
     let source = match limit {
-        Some(n) => format!("SELECT * FROM ({stmt}) AS clvdesk_q LIMIT {n}"),
+        Some(n) => format!(
+            "SELECT * FROM {} AS clvdesk_q LIMIT {n}",
+            parenthesize(stmt)
+        ),
         None => stmt.to_string(),
     };
     let written = match out {
@@ -157,7 +160,8 @@ fn stdout_handle() -> anyhow::Result<File> {
 fn has_row_beyond(conn: &Connection, stmt: &str, n: u64) -> Result<bool, EngineError> {
     Ok(conn.query_row(
         &format!(
-            "SELECT count(*) > 0 FROM (SELECT 1 FROM ({stmt}) AS clvdesk_q LIMIT 1 OFFSET {n})"
+            "SELECT count(*) > 0 FROM (SELECT 1 FROM {} AS clvdesk_q LIMIT 1 OFFSET {n})",
+            parenthesize(stmt)
         ),
         [],
         |r| r.get(0),

@@ -411,6 +411,8 @@ fn ms(t: Instant) -> f64 {
 /// Clear errors before DuckDB's: an empty file, a column that is not there.
 fn check_input(conn: &Connection, spec: &ClvSpec) -> Result<(), ClvJobError> {
     if let TxnSource::File { path, .. } = &spec.source {
+        crate::sql::check_file_path(path)
+            .map_err(|m| ClvJobError::Usage(format!("{path}: {m}")))?;
         match std::fs::metadata(path) {
             Ok(m) if m.len() == 0 => {
                 return Err(ClvJobError::NoData(format!("{path}: the file is empty")));

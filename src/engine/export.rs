@@ -11,7 +11,7 @@ use duckdb::Connection;
 use crate::atomic::AtomicFile;
 
 use super::EngineError;
-use super::sql::quote_literal;
+use crate::sql::{parenthesize, quote_literal};
 
 /// File formats DuckDB writes for us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -91,7 +91,8 @@ pub fn copy_to_unchecked(
     // USE_TMP_FILE false: the target is already our own temp file (or a
     // special file); DuckDB's own `<path>.tmp` would escape our cleanup.
     let sql = format!(
-        "COPY ({source}) TO {} ({}, USE_TMP_FILE false)",
+        "COPY {} TO {} ({}, USE_TMP_FILE false)",
+        parenthesize(source),
         quote_literal(target),
         format.copy_options()
     );

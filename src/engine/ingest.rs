@@ -6,8 +6,9 @@ use std::path::Path;
 
 use duckdb::Connection;
 
-use super::sql::{is_plain_name, quote_literal, quote_qualified};
+use super::sql::{execute_one, prepare_one};
 use super::{EngineError, in_transaction};
+use crate::sql::{check_file_path, file_path_literal, is_plain_name, quote_ident, quote_qualified};
 
 /// The column every ingested row carries.
 pub const BATCH_COLUMN: &str = "_batch_id";
@@ -19,11 +20,30 @@ pub struct IngestReport {
     pub table: String,
     pub rows: u64,
     pub created_table: bool,
+    /// The file's own batch column (as the file spells it), replaced by this batch's id.
+    pub replaced_column: Option<String>,
 }
 
-/// The reader expression for a file, by extension (CSV, TSV, Parquet, JSON).
+/// The DuckDB table function that reads a data file, by extension (`.gz` and `.zst` allowed).
+pub fn data_file_reader(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(&name);
+    let ext = name.rsplit('.').next()?;
+    Some(match ext {
+        "csv" | "tsv" | "txt" => "read_csv_auto",
+        "parquet" | "pq" => "read_parquet",
+        "json" | "jsonl" | "ndjson" => "read_json_auto",
+        _ => return None,
+    })
+}
+
+/// The reader expression for a file, by extension (CSV, TSV, Parquet, JSON). The path is a
+/// literal that names this one file even when it contains glob characters (`data[1].csv`).
 pub fn reader_for(path: &Path) -> Result<String, EngineError> {
-    let reader = crate::workspace::data_file_reader(path).ok_or_else(|| {
+    let reader = data_file_reader(path).ok_or_else(|| {
         EngineError::Invalid(format!(
             "{}: unknown file type; expected .csv, .tsv, .parquet, .json or .jsonl",
             path.display()
@@ -32,7 +52,8 @@ pub fn reader_for(path: &Path) -> Result<String, EngineError> {
     let target = path
         .to_str()
         .ok_or_else(|| EngineError::Invalid(format!("{}: not a UTF-8 path", path.display())))?;
-    Ok(format!("{reader}({})", quote_literal(target)))
+    check_file_path(target).map_err(|m| EngineError::Invalid(format!("{target}: {m}")))?;
+    Ok(format!("{reader}({})", file_path_literal(target)))
 }
 
 /// Appends `path` to `table` in one transaction.
@@ -56,7 +77,8 @@ pub fn ingest_file(
 }
 
 /// Appends the rows of a reader expression (e.g. `read_parquet('x')`) to
-/// `table` inside the caller's transaction.
+/// `table` inside the caller's transaction. A `_batch_id` column in the input
+/// is replaced by this batch's id (the report names it).
 pub fn ingest_from(
     conn: &Connection,
     reader: &str,
@@ -71,18 +93,19 @@ pub fn ingest_from(
     let quoted = quote_qualified(table);
     let batch_id: i64 =
         conn.query_row("SELECT nextval('clvdesk_meta.batch_seq')", [], |r| r.get(0))?;
+    let replaced_column = input_columns(conn, reader)?
+        .into_iter()
+        .find(|c| c.eq_ignore_ascii_case(BATCH_COLUMN));
+    let star = match &replaced_column {
+        Some(c) => format!("* EXCLUDE ({})", quote_ident(c)),
+        None => "*".to_string(),
+    };
+    let select = format!("SELECT {star}, {batch_id}::BIGINT AS {BATCH_COLUMN} FROM {reader}");
     let exists = table_exists(conn, table)?;
     let rows = if exists {
-        conn.execute(
-            &format!(
-                "INSERT INTO {quoted} BY NAME SELECT *, {batch_id}::BIGINT AS {BATCH_COLUMN} FROM {reader}"
-            ),
-            [],
-        )? as u64
+        execute_one(conn, &format!("INSERT INTO {quoted} BY NAME {select}"), [])? as u64
     } else {
-        conn.execute_batch(&format!(
-            "CREATE TABLE {quoted} AS SELECT *, {batch_id}::BIGINT AS {BATCH_COLUMN} FROM {reader}"
-        ))?;
+        execute_one(conn, &format!("CREATE TABLE {quoted} AS {select}"), [])?;
         let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {quoted}"), [], |r| r.get(0))?;
         n as u64
     };
@@ -95,15 +118,32 @@ pub fn ingest_from(
         table: table.to_string(),
         rows,
         created_table: !exists,
+        replaced_column,
     })
 }
 
-/// Whether a table (or view) exists, by `name` or `schema.name`.
+/// The column names a reader expression yields.
+fn input_columns(conn: &Connection, reader: &str) -> Result<Vec<String>, EngineError> {
+    let mut stmt = prepare_one(conn, &format!("DESCRIBE SELECT * FROM {reader}"))?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(names)
+}
+
+/// Whether a table exists, by `name` or `schema.name` (current schema by default). Names
+/// compare as DuckDB resolves unquoted identifiers: case-insensitively, character for
+/// character (`_` and `%` are not wildcards).
 pub fn table_exists(conn: &Connection, table: &str) -> Result<bool, EngineError> {
-    let (schema, name) = table.split_once('.').unwrap_or(("main", table));
+    let (schema, name) = match table.split_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, table),
+    };
     Ok(conn.query_row(
-        "SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name ILIKE ? AND table_name ILIKE ?",
-        [schema, name],
+        "SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database() \
+           AND lower(schema_name) = lower(coalesce(?, current_schema())) \
+           AND lower(table_name) = lower(?)",
+        duckdb::params![schema, name],
         |r| r.get(0),
     )?)
 }

@@ -20,7 +20,7 @@ use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::{Connection, InterruptHandle};
 
 use super::EngineError;
-use super::sql::{is_query, leading_keyword, split_statements};
+use crate::sql::{is_query, leading_keyword, parenthesize, split_statements};
 
 /// Identifies a request; results for a request that is no longer current are dropped by the receiver.
 pub type RequestId = u64;
@@ -432,7 +432,10 @@ pub fn fetch_page(
     offset: u64,
     limit: usize,
 ) -> Result<RecordBatch, EngineError> {
-    let sql = format!("SELECT * FROM ({source}) AS clvdesk_page LIMIT {limit} OFFSET {offset}");
+    let sql = format!(
+        "SELECT * FROM {} AS clvdesk_page LIMIT {limit} OFFSET {offset}",
+        parenthesize(source)
+    );
     let mut stmt = conn.prepare(&sql)?;
     let stream = stmt.stream_arrow([])?;
     let schema = stream.get_schema();
@@ -443,7 +446,10 @@ pub fn fetch_page(
 /// The exact number of rows `source` returns.
 pub fn count_rows(conn: &Connection, source: &str) -> Result<u64, EngineError> {
     let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM ({source}) AS clvdesk_count"),
+        &format!(
+            "SELECT count(*) FROM {} AS clvdesk_count",
+            parenthesize(source)
+        ),
         [],
         |r| r.get(0),
     )?;
@@ -453,8 +459,9 @@ pub fn count_rows(conn: &Connection, source: &str) -> Result<u64, EngineError> {
 /// `source` re-ordered by one column, the whole result sorted by DuckDB.
 pub fn sorted_source(source: &str, column: &str, descending: bool) -> String {
     format!(
-        "SELECT * FROM ({source}) AS clvdesk_sort ORDER BY {} {} NULLS LAST",
-        super::sql::quote_ident(column),
+        "SELECT * FROM {} AS clvdesk_sort ORDER BY {} {} NULLS LAST",
+        parenthesize(source),
+        crate::sql::quote_ident(column),
         if descending { "DESC" } else { "ASC" }
     )
 }

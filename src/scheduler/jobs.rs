@@ -12,6 +12,8 @@ use duckdb::Connection;
 
 use crate::analytics::decile_table::{BucketRow, DecileSummary, summary_sql};
 use crate::analytics::deciles::{AsOf, DecileJob, DecileSql, SpecError, Window};
+use crate::engine::sql::{execute_one, prepare_one};
+use crate::sql::{quote_ident, quote_literal};
 use crate::workspace::decile_jobs::{self, DecileJobFileError};
 
 /// What a decile run did.
@@ -136,8 +138,8 @@ pub fn resolve_as_of(conn: &Connection, job: &DecileJob) -> Result<NaiveDate, De
     match job.as_of {
         AsOf::Date(d) => Ok(d),
         AsOf::Latest => {
-            let latest: Option<NaiveDate> = conn
-                .query_row(&job.latest_date_sql(), [], |r| r.get(0))
+            let latest: Option<NaiveDate> = prepare_one(conn, &job.latest_date_sql())
+                .and_then(|mut s| s.query_row([], |r| r.get(0)))
                 .map_err(DecileRunError::sql(job))?;
             latest.ok_or_else(|| DecileRunError::Catalog {
                 job: job.name.clone(),
@@ -204,18 +206,22 @@ pub fn run_decile_job(
         .unchecked_transaction()
         .map_err(DecileRunError::sql(job))?;
     let run = || -> Result<(Vec<(Window, u64)>, u64), duckdb::Error> {
+        // One statement at a time: a generated statement that somehow held a second one
+        // fails here instead of running it.
         for stmt in &plan.statements {
-            tx.execute_batch(stmt)?;
+            execute_one(&tx, stmt, [])?;
         }
-        let long = crate::engine::sql::quote_ident(&plan.long_table);
-        let profile = crate::engine::sql::quote_ident(&plan.profile_table);
-        tx.execute_batch(&format!(
-            "COMMENT ON TABLE {long} IS {}",
-            crate::engine::sql::quote_literal(&script)
-        ))?;
-        let mut stmt = tx.prepare(&format!(
-            "SELECT lookback, count(*) FROM {long} GROUP BY lookback"
-        ))?;
+        let long = quote_ident(&plan.long_table);
+        let profile = quote_ident(&plan.profile_table);
+        execute_one(
+            &tx,
+            &format!("COMMENT ON TABLE {long} IS {}", quote_literal(&script)),
+            [],
+        )?;
+        let mut stmt = prepare_one(
+            &tx,
+            &format!("SELECT lookback, count(*) FROM {long} GROUP BY lookback"),
+        )?;
         let counts: Vec<(String, i64)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -230,8 +236,8 @@ pub fn run_decile_job(
                 (*w, u64::try_from(n).unwrap_or(0))
             })
             .collect();
-        let profile_rows: i64 =
-            tx.query_row(&format!("SELECT count(*) FROM {profile}"), [], |r| r.get(0))?;
+        let profile_rows: i64 = prepare_one(&tx, &format!("SELECT count(*) FROM {profile}"))?
+            .query_row([], |r| r.get(0))?;
         Ok((ranked, u64::try_from(profile_rows).unwrap_or(0)))
     };
     let (ranked, profile_rows) = run().map_err(DecileRunError::sql(job))?;

@@ -9,7 +9,8 @@ pub mod seed;
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::{Database, EngineError, sql};
+use crate::engine::{Database, EngineError};
+use crate::sql::{check_file_path, file_path_literal, quote_ident};
 
 pub use atomic::write_atomic;
 
@@ -134,17 +135,25 @@ impl Workspace {
         })?;
         let db = Database::open_in_memory_workspace()?;
         let view = view_name_for(file);
-        let target = file.to_string_lossy();
-        db.conn()
-            .execute_batch(&format!(
-                "CREATE VIEW {} AS SELECT * FROM {reader}({})",
-                sql::quote_ident(&view),
-                sql::quote_literal(&target)
-            ))
-            .map_err(|e| WorkspaceError::BadPath {
+        let target = file.to_str().ok_or_else(|| WorkspaceError::BadPath {
+            path: file.to_path_buf(),
+            message: "not a UTF-8 path".into(),
+        })?;
+        check_file_path(target).map_err(|message| WorkspaceError::BadPath {
+            path: file.to_path_buf(),
+            message,
+        })?;
+        let create = format!(
+            "CREATE VIEW {} AS SELECT * FROM {reader}({})",
+            quote_ident(&view),
+            file_path_literal(target)
+        );
+        crate::engine::sql::execute_one(db.conn(), &create, []).map_err(|e| {
+            WorkspaceError::BadPath {
                 path: file.to_path_buf(),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
         Ok(Self {
             root: folder_of(file),
             db,
@@ -189,21 +198,9 @@ impl Workspace {
     }
 }
 
-/// The DuckDB table function that reads a data file, by extension.
-pub fn data_file_reader(path: &Path) -> Option<&'static str> {
-    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    let name = name
-        .strip_suffix(".gz")
-        .or_else(|| name.strip_suffix(".zst"))
-        .unwrap_or(&name);
-    let ext = name.rsplit('.').next()?;
-    Some(match ext {
-        "csv" | "tsv" | "txt" => "read_csv_auto",
-        "parquet" | "pq" => "read_parquet",
-        "json" | "jsonl" | "ndjson" => "read_json_auto",
-        _ => return None,
-    })
-}
+/// The DuckDB table function that reads a data file, by extension (it lives with ingest, in
+/// the engine, which knows DuckDB's readers).
+pub use crate::engine::ingest::data_file_reader;
 
 /// The folder holding `file`: definitions of a file-backed workspace live beside it.
 fn folder_of(file: &Path) -> PathBuf {

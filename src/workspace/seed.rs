@@ -17,8 +17,8 @@ use std::path::Path;
 use duckdb::Connection;
 
 use super::{Workspace, WorkspaceError};
-use crate::engine::ingest::ingest_from;
-use crate::engine::{EngineError, in_transaction, sql::quote_literal};
+use crate::engine::ingest::{ingest_from, reader_for};
+use crate::engine::{EngineError, in_transaction};
 
 /// One embedded sample table.
 pub struct SampleTable {
@@ -241,7 +241,7 @@ fn load_sample_tables(
 ) -> Result<Vec<(String, u64)>, EngineError> {
     let mut loaded = Vec::new();
     for (name, path) in files {
-        let reader = format!("read_parquet({})", quote_literal(&path.to_string_lossy()));
+        let reader = reader_for(path)?;
         let r = ingest_from(c, &reader, name, &format!("sample-data/{name}.parquet"))?;
         loaded.push((name.to_string(), r.rows));
     }

@@ -22,7 +22,7 @@
 
 use chrono::NaiveDate;
 
-use crate::engine::sql::{quote_ident, quote_literal, quote_qualified};
+use crate::sql::{file_path_literal, quote_ident, quote_literal, quote_qualified};
 
 /// Temp table of purchase days and excluded-row counts.
 pub const DAYS_TABLE: &str = "clv_days";
@@ -43,7 +43,7 @@ impl TxnSource {
     pub fn relation_sql(&self) -> String {
         match self {
             TxnSource::Table(name) => quote_qualified(name),
-            TxnSource::File { reader, path } => format!("{reader}({})", quote_literal(path)),
+            TxnSource::File { reader, path } => format!("{reader}({})", file_path_literal(path)),
         }
     }
 }

@@ -45,8 +45,10 @@
 //! # Trust
 //!
 //! The metric and filter are SQL fragments written by the analyst (trusted as their
-//! SQL pane is); they are checked for a top-level `;` and balanced parentheses and
-//! wrapped in parentheses. Every identifier is quoted with [`quote_ident`] and must be
+//! SQL pane is, but a job file can come from elsewhere); they are checked with the one
+//! SQL lexer ([`crate::sql::check_fragment`]: fully lexed, no top-level `;`, balanced
+//! parentheses) and wrapped in parentheses, and the runner executes each generated
+//! statement alone, so a fragment cannot start a second statement. Every identifier is quoted with [`quote_ident`] and must be
 //! checked against the catalog by the runner ([`DecileJob::required_columns`]); dates
 //! are emitted as `DATE '...'` literals via [`quote_literal`].
 
@@ -54,11 +56,11 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::engine::sql::quote_ident;
+use crate::sql::{is_plain_name, quote_ident, quote_qualified};
 
 mod sql;
 
-pub use sql::{DecileSql, WindowBounds, quote_table, window_bounds};
+pub use sql::{DecileSql, WindowBounds, window_bounds};
 
 /// Bucket counts a job may use.
 pub const ALLOWED_BUCKETS: [u32; 3] = [4, 10, 100];
@@ -232,14 +234,6 @@ pub struct RequiredTable {
     pub columns: Vec<(&'static str, String)>,
 }
 
-/// Whether `s` is a plain SQL name: ASCII letters, digits and `_`, not starting with
-/// a digit.
-fn is_plain(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// Whether `s` is a usable job name (letters, digits, `_` and `-`; it names a file).
 pub fn is_valid_job_name(s: &str) -> bool {
     !s.is_empty()
@@ -262,82 +256,11 @@ pub fn default_prefix(name: &str) -> String {
     }
 }
 
-/// Checks a trusted SQL fragment: no top-level `;`, parentheses balanced outside
-/// quotes and comments. Returns whether it contains a `--` line comment.
-pub(super) fn check_fragment(key: &'static str, frag: &str) -> Result<bool, SpecError> {
-    let b = frag.as_bytes();
-    let mut depth: i64 = 0;
-    let mut line_comment = false;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"') => {
-                let mut j = i + 1;
-                loop {
-                    match b.get(j) {
-                        None => {
-                            return Err(SpecError::new(key, "unterminated quote"));
-                        }
-                        Some(&c) if c == q => {
-                            if b.get(j + 1) == Some(&q) {
-                                j += 2;
-                                continue;
-                            }
-                            break;
-                        }
-                        Some(_) => j += 1,
-                    }
-                }
-                i = j + 1;
-                continue;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                line_comment = true;
-                i = b[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(b.len(), |p| i + p + 1);
-                continue;
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                match frag[i + 2..].find("*/") {
-                    Some(p) => i = i + 2 + p + 2,
-                    None => return Err(SpecError::new(key, "unterminated /* comment")),
-                }
-                continue;
-            }
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth < 0 {
-                    return Err(SpecError::new(key, "unbalanced `)`"));
-                }
-            }
-            b';' => {
-                return Err(SpecError::new(
-                    key,
-                    "must be one expression: `;` is not allowed",
-                ));
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if depth != 0 {
-        return Err(SpecError::new(key, "unbalanced `(`"));
-    }
-    Ok(line_comment)
-}
-
-/// Wraps a checked fragment in parentheses (closing on a new line when it ends in a
-/// line comment).
-pub(super) fn wrap(frag: &str, line_comment: bool) -> String {
-    let f = frag.trim();
-    if line_comment {
-        format!("({f}\n)")
-    } else {
-        format!("({f})")
-    }
+/// Checks a trusted SQL fragment with the one lexer ([`crate::sql::check_fragment`]): it must
+/// lex completely (every string, quoted name, `$$` string and comment closed), have no
+/// top-level `;` and balanced parentheses, so that its parenthesized form is one expression.
+pub(super) fn check_fragment(key: &'static str, frag: &str) -> Result<(), SpecError> {
+    crate::sql::check_fragment(frag).map_err(|e| SpecError::new(key, e.to_string()))
 }
 
 fn check_name(key: &'static str, value: &str, what: &str) -> Result<(), SpecError> {
@@ -465,7 +388,10 @@ impl DecileJob {
                 format!("{} is not allowed (use 4, 10 or 100)", self.buckets),
             ));
         }
-        if !is_plain(&self.output_prefix) || self.output_prefix.len() > 48 {
+        if !is_plain_name(&self.output_prefix)
+            || self.output_prefix.contains('.')
+            || self.output_prefix.len() > 48
+        {
             return Err(SpecError::new(
                 "output_prefix",
                 format!(
@@ -512,7 +438,7 @@ impl DecileJob {
         format!(
             "SELECT CAST(max({}) AS DATE) FROM {}",
             quote_ident(&self.date_column),
-            quote_table(&self.source)
+            quote_qualified(&self.source)
         )
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::{Days, Months, NaiveDate};
 
-use super::{DecileJob, Mode, SpecError, Window, check_fragment, wrap};
-use crate::engine::sql::{quote_ident, quote_literal};
+use super::{DecileJob, Mode, SpecError, Window, check_fragment};
+use crate::sql::{parenthesize, quote_ident, quote_literal, quote_qualified};
 
 /// Date bounds of one window: rows with `start <= date < end` (no lower bound when
 /// `start` is `None`).
@@ -73,19 +73,11 @@ fn date_lit(d: NaiveDate) -> String {
     format!("DATE {}", quote_literal(&d.format("%Y-%m-%d").to_string()))
 }
 
-/// Quotes `table` or `schema.table` part by part.
-pub fn quote_table(name: &str) -> String {
-    name.split('.')
-        .map(quote_ident)
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 impl DecileJob {
     /// Generates the run's SQL for the resolved `as_of` (last day included).
     pub fn build_sql(&self, as_of: NaiveDate) -> Result<DecileSql, SpecError> {
         self.validate()?;
-        let metric_lc = check_fragment("metric", &self.metric)?;
+        check_fragment("metric", &self.metric)?;
         let bounds: Vec<WindowBounds> = self
             .windows
             .iter()
@@ -96,7 +88,7 @@ impl DecileJob {
         let profile_table = self.profile_table();
         let id = quote_ident(&self.identity);
         let date = quote_ident(&self.date_column);
-        let source = quote_table(&self.source);
+        let source = quote_qualified(&self.source);
 
         // src: the source rows the job counts, before the category is attached.
         let mut src_cols = vec![format!("{id} AS id")];
@@ -104,7 +96,7 @@ impl DecileJob {
             src_cols.push(format!("{} AS category", quote_ident(&self.category)));
         }
         src_cols.push(format!("{date} AS d"));
-        src_cols.push(format!("{} AS v", wrap(&self.metric, metric_lc)));
+        src_cols.push(format!("{} AS v", parenthesize(&self.metric)));
         let mut conds = vec![
             format!("{id} IS NOT NULL"),
             format!("{date} < {}", date_lit(end)),
@@ -119,8 +111,8 @@ impl DecileJob {
             conds.push(format!("{date} >= {}", date_lit(lo)));
         }
         if let Some(f) = &self.filter {
-            let lc = check_fragment("filter", f)?;
-            conds.push(wrap(f, lc));
+            check_fragment("filter", f)?;
+            conds.push(parenthesize(f));
         }
         let src = format!(
             "src AS (\n    SELECT {}\n    FROM {source}\n    WHERE {}\n)",
@@ -153,7 +145,7 @@ impl DecileJob {
                     "src\n    JOIN (SELECT DISTINCT {key} AS id, {cat} AS category FROM {tbl}) AS dim\n      ON dim.id = src.id",
                     key = quote_ident(k),
                     cat = quote_ident(&self.category),
-                    tbl = quote_table(t)
+                    tbl = quote_qualified(t)
                 ),
                 "src.id, dim.category",
             ),

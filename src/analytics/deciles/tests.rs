@@ -111,6 +111,16 @@ fn validate_names_and_fragments() {
     j.windows.clear();
     assert_eq!(j.validate().unwrap_err().key, "windows");
 
+    // Every smuggling payload is refused by name, for either key.
+    for frag in crate::sql::SMUGGLED_FOR_TESTS {
+        let mut j = loyalty();
+        j.metric = frag.to_string();
+        assert_eq!(j.validate().unwrap_err().key, "metric", "{frag}");
+        let mut j = loyalty();
+        j.filter = Some(frag.to_string());
+        assert_eq!(j.validate().unwrap_err().key, "filter", "{frag}");
+    }
+
     let mut j = loyalty();
     j.source = "a.b.c".into();
     assert_eq!(j.validate().unwrap_err().key, "source");
@@ -122,7 +132,7 @@ fn validate_names_and_fragments() {
 fn default_prefix_is_a_plain_name() {
     assert_eq!(default_prefix("loyalty-miles"), "loyalty_miles");
     assert_eq!(default_prefix("2024_q1"), "_2024_q1");
-    assert!(is_plain(&default_prefix("2024-q1")));
+    assert!(is_plain_name(&default_prefix("2024-q1")));
 }
 
 #[test]

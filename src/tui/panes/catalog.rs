@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::engine::catalog::{Catalog, RelationKind};
-use crate::engine::sql::{is_plain_name, quote_ident};
+use crate::sql::display_ident as ident;
 use crate::tui::panes::results::group;
 use crate::tui::theme::{Slot, Theme};
 
@@ -46,14 +46,6 @@ impl Default for CatalogTree {
             top: 0,
             viewport: 10,
         }
-    }
-}
-
-fn ident(name: &str) -> String {
-    if is_plain_name(name) && !name.contains('.') {
-        name.to_string()
-    } else {
-        quote_ident(name)
     }
 }
 
@@ -356,5 +348,47 @@ mod tests {
         t.expand(true);
         t.move_by(1);
         assert_eq!(t.insert_text().as_deref(), Some("meta.runs"));
+    }
+
+    /// Names that are keywords or not all lower case are inserted quoted, so the inserted
+    /// text means the same table or column to DuckDB.
+    #[test]
+    fn reserved_and_mixed_case_names_are_quoted() {
+        let rel = |name: &str, cols: &[&str]| Relation {
+            name: name.into(),
+            kind: RelationKind::Table,
+            rows: Some(1),
+            columns: cols
+                .iter()
+                .map(|c| Column {
+                    name: c.to_string(),
+                    data_type: "INTEGER".into(),
+                })
+                .collect(),
+        };
+        let mut t = CatalogTree::default();
+        t.expanded.insert("Sales".into());
+        t.expanded.insert("Sales.order".into());
+        t.set_catalog(Catalog {
+            schemas: vec![Schema {
+                name: "Sales".into(),
+                relations: vec![rel("order", &["select", "MyCol", "qty"])],
+            }],
+        });
+        let mut inserted = Vec::new();
+        for i in 0..t.visible().len() {
+            t.selected = i;
+            inserted.push(t.insert_text().unwrap());
+        }
+        assert_eq!(
+            inserted,
+            [
+                "\"Sales\"",
+                "\"Sales\".\"order\"",
+                "\"select\"",
+                "\"MyCol\"",
+                "qty"
+            ]
+        );
     }
 }

@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use unicode_width::UnicodeWidthChar;
 
+use crate::sql::{Kind, Token, tokens};
 use crate::tui::theme::{Slot, Theme};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,17 +21,6 @@ pub enum Tok {
     Comment,
     Operator,
     Function,
-    Plain,
-}
-
-/// Lexer state carried from one line to the next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Carry {
-    #[default]
-    None,
-    BlockComment,
-    String,
-    QuotedIdent,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -185,153 +175,59 @@ fn is_keyword(word: &str) -> bool {
     KEYWORDS.binary_search(&upper.as_str()).is_ok()
 }
 
-/// Token spans of one line as (start byte, end byte, kind), plus the state
-/// at the end of the line.
-pub fn tokenize_line(line: &str, carry: Carry) -> (Vec<(usize, usize, Tok)>, Carry) {
-    let b = line.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    // Finish a construct left open on the previous line.
-    let close = |from: usize, end: &[u8]| -> Option<usize> {
-        line.as_bytes()[from..]
-            .windows(end.len())
-            .position(|w| w == end)
-            .map(|p| from + p + end.len())
-    };
-    match carry {
-        Carry::None => {}
-        Carry::BlockComment => match close(0, b"*/") {
-            Some(e) => {
-                out.push((0, e, Tok::Comment));
-                i = e;
-            }
-            None => return (vec![(0, b.len(), Tok::Comment)], carry),
-        },
-        Carry::String | Carry::QuotedIdent => {
-            let q = if carry == Carry::String { b'\'' } else { b'"' };
-            let kind = if carry == Carry::String {
-                Tok::String
-            } else {
-                Tok::QuotedIdent
-            };
-            match scan_quoted(b, 0, q) {
-                Some(e) => {
-                    out.push((0, e, kind));
-                    i = e;
-                }
-                None => return (vec![(0, b.len(), kind)], carry),
-            }
-        }
-    }
-    while i < b.len() {
-        let c = b[i];
-        let start = i;
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            out.push((i, b.len(), Tok::Comment));
-            break;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            match close(i + 2, b"*/") {
-                Some(e) => {
-                    out.push((i, e, Tok::Comment));
-                    i = e;
-                    continue;
-                }
-                None => {
-                    out.push((i, b.len(), Tok::Comment));
-                    return (out, Carry::BlockComment);
-                }
-            }
-        }
-        if c == b'\'' || c == b'"' {
-            let kind = if c == b'\'' {
-                Tok::String
-            } else {
-                Tok::QuotedIdent
-            };
-            match scan_quoted(b, i + 1, c) {
-                Some(e) => {
-                    out.push((i, e, kind));
-                    i = e;
-                    continue;
-                }
-                None => {
-                    out.push((i, b.len(), kind));
-                    let carry = if c == b'\'' {
-                        Carry::String
-                    } else {
-                        Carry::QuotedIdent
-                    };
-                    return (out, carry);
-                }
-            }
-        }
-        if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            i += 1;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
-                i += 1;
-            }
-            out.push((start, i, Tok::Number));
-            continue;
-        }
-        if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
-                i += 1;
-            }
-            let word = &line[start..i];
-            let next = line[i..].trim_start().chars().next();
-            let kind = if is_keyword(word) {
-                Tok::Keyword
-            } else if next == Some('(') {
-                Tok::Function
-            } else {
-                Tok::Plain
-            };
-            out.push((start, i, kind));
-            continue;
-        }
-        if b"=<>!+-*/%|:,;()[]{}.~^&".contains(&c) {
-            out.push((i, i + 1, Tok::Operator));
-        }
-        i += 1;
-    }
-    (out, Carry::None)
-}
-
-/// End (exclusive) of a quoted run starting after the opening quote at
-/// `from`; a doubled quote is an escaped quote.
-fn scan_quoted(b: &[u8], from: usize, q: u8) -> Option<usize> {
-    let mut i = from;
-    while i < b.len() {
-        if b[i] == q {
-            if b.get(i + 1) == Some(&q) {
-                i += 2;
-                continue;
-            }
-            return Some(i + 1);
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Lexer state at the start of each line.
-pub fn line_carries(lines: &[String]) -> Vec<Carry> {
-    let mut carries = Vec::with_capacity(lines.len());
-    let mut carry = Carry::None;
+/// Token spans of each line, as (start byte, end byte, kind) within the line, from the one SQL
+/// lexer ([`crate::sql::tokens`]) run over the lines joined as the editor holds them, so a
+/// string, `$$` string or nested comment that spans lines is coloured as DuckDB will read it.
+/// Whitespace and plain words get no span.
+pub fn line_tokens(lines: &[String]) -> Vec<Vec<(usize, usize, Tok)>> {
+    let text = lines.join("\n");
+    let mut starts = Vec::with_capacity(lines.len());
+    let mut at = 0;
     for line in lines {
-        carries.push(carry);
-        // Fast path: a line without quotes or comment openers keeps the state.
-        if carry == Carry::None && !line.contains(['\'', '"', '/', '*']) {
-            continue;
-        }
-        carry = tokenize_line(line, carry).1;
+        starts.push(at);
+        at += line.len() + 1;
     }
-    carries
+    let mut out = vec![Vec::new(); lines.len()];
+    let toks: Vec<Token> = tokens(&text).filter(|t| t.kind != Kind::Space).collect();
+    let mut li = 0;
+    for (i, t) in toks.iter().enumerate() {
+        let src = &text[t.start..t.end];
+        let tok = match t.kind {
+            Kind::Space => continue,
+            Kind::LineComment | Kind::BlockComment => Tok::Comment,
+            Kind::Str => Tok::String,
+            Kind::QuotedIdent => Tok::QuotedIdent,
+            Kind::Number if src.bytes().any(|b| b.is_ascii_digit()) => Tok::Number,
+            Kind::Number | Kind::Operator | Kind::Semicolon => Tok::Operator,
+            Kind::Word if is_keyword(src) => Tok::Keyword,
+            Kind::Word
+                if toks
+                    .get(i + 1)
+                    .is_some_and(|n| &text[n.start..n.end] == "(") =>
+            {
+                Tok::Function
+            }
+            Kind::Word => continue,
+        };
+        // Clip the token to each line it covers (the joining `\n`s belong to no line).
+        while li + 1 < starts.len() && starts[li + 1] <= t.start {
+            li += 1;
+        }
+        let mut l = li;
+        while l < lines.len() && starts[l] < t.end {
+            let (ls, le) = (starts[l], starts[l] + lines[l].len());
+            let (s, e) = (t.start.max(ls), t.end.min(le));
+            if s < e {
+                out[l].push((s - ls, e - ls, tok));
+            }
+            l += 1;
+        }
+    }
+    out
 }
 
-fn slot_of(t: Tok) -> Option<Slot> {
-    Some(match t {
+fn slot_of(t: Tok) -> Slot {
+    match t {
         Tok::Keyword => Slot::Keyword,
         Tok::String => Slot::String,
         Tok::QuotedIdent => Slot::Function,
@@ -339,8 +235,7 @@ fn slot_of(t: Tok) -> Option<Slot> {
         Tok::Comment => Slot::Comment,
         Tok::Operator => Slot::Operator,
         Tok::Function => Slot::Function,
-        Tok::Plain => return None,
-    })
+    }
 }
 
 /// Where the text area drew its text, for [`paint`].
@@ -355,12 +250,14 @@ pub struct View {
 /// Recolour the cells the text area drew. Cells drawn reversed (the cursor)
 /// or with the selection background are left alone.
 pub fn paint(buf: &mut Buffer, lines: &[String], view: &View, theme: &Theme) {
-    let carries = line_carries(lines);
+    let last = (view.top_row + view.area.height as usize).min(lines.len());
+    let spans = line_tokens(&lines[..last]);
     let sel_bg = theme.get(Slot::Selection).bg;
     for screen_row in 0..view.area.height as usize {
         let li = view.top_row + screen_row;
-        let Some(line) = lines.get(li) else { break };
-        let (toks, _) = tokenize_line(line, carries[li]);
+        let (Some(line), Some(toks)) = (lines.get(li), spans.get(li)) else {
+            break;
+        };
         if toks.is_empty() {
             continue;
         }
@@ -377,10 +274,8 @@ pub fn paint(buf: &mut Buffer, lines: &[String], view: &View, theme: &Theme) {
             } else {
                 ch.width().unwrap_or(0)
             };
-            if let Some(&(_, _, kind)) = toks.get(tok_i).filter(|t| t.0 <= bi)
-                && let Some(slot) = slot_of(kind)
-            {
-                let style = theme.get(slot);
+            if let Some(&(_, _, kind)) = toks.get(tok_i).filter(|t| t.0 <= bi) {
+                let style = theme.get(slot_of(kind));
                 let patch = Style {
                     fg: style.fg,
                     add_modifier: style.add_modifier,
@@ -411,12 +306,25 @@ pub fn paint(buf: &mut Buffer, lines: &[String], view: &View, theme: &Theme) {
 mod tests {
     use super::*;
 
-    fn kinds(line: &str) -> Vec<(&str, Tok)> {
-        tokenize_line(line, Carry::None)
-            .0
+    fn spans(lines: &[&str]) -> Vec<Vec<(String, Tok)>> {
+        let owned: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        line_tokens(&owned)
             .into_iter()
-            .map(|(s, e, k)| (&line[s..e], k))
+            .zip(lines)
+            .map(|(toks, line)| {
+                toks.into_iter()
+                    .map(|(s, e, k)| (line[s..e].to_string(), k))
+                    .collect()
+            })
             .collect()
+    }
+
+    fn kinds(line: &str) -> Vec<(String, Tok)> {
+        spans(&[line]).remove(0)
+    }
+
+    fn has(k: &[(String, Tok)], text: &str, tok: Tok) -> bool {
+        k.contains(&(text.to_string(), tok))
     }
 
     #[test]
@@ -429,27 +337,42 @@ mod tests {
     #[test]
     fn tokens_of_a_query() {
         let k = kinds("select count(*), 'it''s' as \"x y\" from t -- note");
-        assert_eq!(k[0], ("select", Tok::Keyword));
-        assert_eq!(k[1], ("count", Tok::Function));
-        assert!(k.contains(&("'it''s'", Tok::String)));
-        assert!(k.contains(&("\"x y\"", Tok::QuotedIdent)));
-        assert_eq!(*k.last().unwrap(), ("-- note", Tok::Comment));
-        assert!(kinds("x >= 1.5e3").contains(&("1.5e3", Tok::Number)));
+        assert_eq!(k[0], ("select".into(), Tok::Keyword));
+        assert_eq!(k[1], ("count".into(), Tok::Function));
+        assert!(has(&k, "'it''s'", Tok::String));
+        assert!(has(&k, "\"x y\"", Tok::QuotedIdent));
+        assert_eq!(*k.last().unwrap(), ("-- note".into(), Tok::Comment));
+        assert!(has(&kinds("x >= 1.5e3"), "1.5e3", Tok::Number));
+        assert!(has(&kinds("t.x"), ".", Tok::Operator));
+    }
+
+    #[test]
+    fn duckdb_strings_and_comments_are_coloured_as_duckdb_reads_them() {
+        let k = kinds(r"select E'it\'s', $$a 'b$$, `q`, /* a /* b */ c */ 1");
+        assert!(has(&k, r"E'it\'s'", Tok::String), "{k:?}");
+        assert!(has(&k, "$$a 'b$$", Tok::String), "{k:?}");
+        assert!(has(&k, "`q`", Tok::QuotedIdent), "{k:?}");
+        assert!(has(&k, "/* a /* b */ c */", Tok::Comment), "{k:?}");
+        assert!(has(&k, "1", Tok::Number), "{k:?}");
     }
 
     #[test]
     fn block_comments_and_strings_span_lines() {
-        let lines: Vec<String> = ["select /* a", "b */ 1", "'open", "still' x"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let c = line_carries(&lines);
-        assert_eq!(
-            c,
-            vec![Carry::None, Carry::BlockComment, Carry::None, Carry::String]
-        );
-        let (t, _) = tokenize_line(&lines[1], c[1]);
-        assert_eq!(t[0], (0, 4, Tok::Comment));
-        assert_eq!(t[1].2, Tok::Number);
+        let s = spans(&[
+            "select /* a",
+            "b */ 1",
+            "'open",
+            "still' x",
+            "$t$ x",
+            "y $t$ z",
+        ]);
+        assert_eq!(s[0][1], ("/* a".into(), Tok::Comment));
+        assert_eq!(s[1][0], ("b */".into(), Tok::Comment));
+        assert_eq!(s[1][1], ("1".into(), Tok::Number));
+        assert_eq!(s[2][0], ("'open".into(), Tok::String));
+        assert_eq!(s[3][0], ("still'".into(), Tok::String));
+        assert_eq!(s[4][0], ("$t$ x".into(), Tok::String));
+        assert_eq!(s[5][0], ("y $t$".into(), Tok::String));
+        assert_eq!(s[5].len(), 1, "z is a plain word");
     }
 }

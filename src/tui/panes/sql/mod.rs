@@ -12,8 +12,8 @@ use ratatui::text::{Line, Span};
 use ratatui_textarea::{CursorMove, Scrolling};
 
 use crate::engine::export::ExportFormat;
-use crate::engine::sql::{is_destructive, leading_keyword, split_statements, statement_at};
 use crate::engine::worker::{QueryEvent, QueryOutcome, RequestId, RowCount};
+use crate::sql::{is_destructive, leading_keyword, split_statements, statement_at};
 use crate::tui::action::Action;
 use crate::tui::effect::{Answer, Effect, Overlay, PickItem, TaskResult};
 use crate::tui::history::{self, Entry, History};
