@@ -139,18 +139,12 @@ fn bash_completes_table_and_job_names_from_the_workspace() {
     let script = user.home.path().join("clvdesk.bash");
     let out = user.cmd().args(["completions", "bash"]).output().unwrap();
     std::fs::write(&script, out.stdout).unwrap();
-    let bin = assert_cmd::cargo::cargo_bin("clvdesk");
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_binary();
     let complete = |words: &str, cword: usize| {
         let mut p = Process::new("bash");
         user.isolate(&mut p);
         let out = p
             .env("PATH", &path)
-            .env("CLVDESK_WORKSPACE", &ws)
             .arg("-c")
             .arg(format!(
                 "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; \
@@ -167,13 +161,21 @@ fn bash_completes_table_and_job_names_from_the_workspace() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    let tables = complete("clvdesk ingest new.csv --into loy", 4);
+    let typed = format!(
+        "clvdesk ingest new.csv --workspace '{}' --into loy",
+        ws.display()
+    );
+    let tables = complete(&typed, 6);
     assert!(
         tables.lines().any(|l| l == "loyalty_transactions"),
         "{tables}"
     );
     assert!(tables.lines().all(|l| l.starts_with("loy")), "{tables}");
-    let all = complete("clvdesk clv --transactions ''", 3);
+    let typed = format!(
+        "clvdesk clv --workspace '{}' --transactions ''",
+        ws.display()
+    );
+    let all = complete(&typed, 5);
     for t in ["customers", "email_events", "loyalty_transactions"] {
         assert!(all.lines().any(|l| l == t), "{t} in {all}");
     }
@@ -189,6 +191,83 @@ fn bash_completes_table_and_job_names_from_the_workspace() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "loyalty_miles");
+}
+
+/// PATH with the built binary first, so scripts can call `clvdesk`.
+fn path_with_binary() -> String {
+    let bin = assert_cmd::cargo::cargo_bin("clvdesk");
+    format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn has(shell: &str) -> bool {
+    Process::new(shell)
+        .args(["-c", "exit 0"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn zsh_and_fish_complete_names_where_installed() {
+    let user = User::new();
+    let ws = user.seeded();
+    let run = |shell: &str, script_text: &str| {
+        let mut p = Process::new(shell);
+        user.isolate(&mut p);
+        let out = p
+            .env("PATH", path_with_binary())
+            .arg("-c")
+            .arg(script_text)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let save = |shell: &str| {
+        let file = user.home.path().join(format!("clvdesk.{shell}"));
+        let out = user.cmd().args(["completions", shell]).output().unwrap();
+        std::fs::write(&file, out.stdout).unwrap();
+        file
+    };
+    let ws_text = ws.display().to_string();
+    if has("zsh") {
+        // compadd and compdef stubbed: the completion system itself needs a terminal.
+        let file = save("zsh");
+        let out = run(
+            "zsh",
+            &format!(
+                "compdef() {{}}; compadd() {{ shift; print -l -- ${{(P)1}} }}; source {}; \
+                 words=(clvdesk ingest x.csv --workspace '{ws_text}' --into ''); CURRENT=7; _clvdesk_names",
+                file.display()
+            ),
+        );
+        assert!(
+            out.lines().any(|l| l == "loyalty_transactions"),
+            "zsh: {out}"
+        );
+    } else {
+        eprintln!("no zsh: skipped");
+    }
+    if has("fish") {
+        let file = save("fish");
+        let out = run(
+            "fish",
+            &format!(
+                "source {}; complete -C 'clvdesk clv --workspace {ws_text} --transactions cus'",
+                file.display()
+            ),
+        );
+        assert_eq!(out.trim(), "customers", "fish");
+    } else {
+        eprintln!("no fish: skipped");
+    }
 }
 
 #[test]

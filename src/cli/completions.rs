@@ -226,7 +226,9 @@ _clvdesk_names() {
     kind="$(_clvdesk_name_kind "$words_so_far" "$prev" "$cur")"
     if [[ -n "$kind" ]]; then
         local IFS=$'\n'
-        COMPREPLY=( $(compgen -W "$(clvdesk __complete "$kind" ${ws:+--workspace "$ws"} 2>/dev/null)" -- "$cur") )
+        local -a wsarg=()
+        [[ -n "$ws" ]] && wsarg=(--workspace "$ws")
+        COMPREPLY=( $(compgen -W "$(clvdesk __complete "$kind" "${wsarg[@]}" 2>/dev/null)" -- "$cur") )
         return 0
     fi
     _clvdesk "$@"
@@ -255,8 +257,10 @@ _clvdesk_names() {
     local kind
     kind="$(_clvdesk_name_kind "$words_so_far" "$prev" "$cur")"
     if [[ -n "$kind" ]]; then
-        local -a names
-        names=( ${(f)"$(clvdesk __complete "$kind" ${ws:+--workspace "$ws"} 2>/dev/null)"} )
+        # zsh does not split ${ws:+...}: pass --workspace DIR as an array.
+        local -a names wsarg
+        [[ -n "$ws" ]] && wsarg=(--workspace "$ws")
+        names=( ${(f)"$(clvdesk __complete "$kind" "${wsarg[@]}" 2>/dev/null)"} )
         compadd -a names
         return
     fi
