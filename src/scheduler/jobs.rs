@@ -104,6 +104,7 @@ pub fn check_catalog(conn: &Connection, job: &DecileJob) -> Result<(), DecileRun
             ));
         }
     }
+    check_outputs_are_ours(conn, job)?;
     for req in job.required_columns() {
         let cols = table_columns(conn, &req.table).map_err(DecileRunError::sql(job))?;
         if cols.is_empty() {
@@ -131,6 +132,52 @@ pub fn check_catalog(conn: &Connection, job: &DecileJob) -> Result<(), DecileRun
         }
     }
     Ok(())
+}
+
+/// A run replaces `<prefix>_deciles` and `<prefix>_deciles_profile`; it may only replace
+/// tables a decile run wrote. The long table carries the run's script as its comment
+/// (`-- decile job ...`); the profile table is written in the same transaction, so it is
+/// ours when the long table is. A table of the user's with either name is never replaced.
+fn check_outputs_are_ours(conn: &Connection, job: &DecileJob) -> Result<(), DecileRunError> {
+    let comment_of = |table: &str| -> Result<Option<Option<String>>, duckdb::Error> {
+        let mut stmt = conn.prepare(
+            "SELECT comment FROM duckdb_tables() WHERE database_name = current_database()
+               AND schema_name = current_schema() AND lower(table_name) = lower(?)
+             UNION ALL
+             SELECT '' FROM duckdb_views() WHERE database_name = current_database()
+               AND schema_name = current_schema() AND lower(view_name) = lower(?)",
+        )?;
+        let mut rows = stmt.query([table, table])?;
+        match rows.next()? {
+            Some(r) => Ok(Some(r.get::<_, Option<String>>(0)?)),
+            None => Ok(None),
+        }
+    };
+    let (long, profile) = (job.long_table(), job.profile_table());
+    let long_comment = comment_of(&long).map_err(DecileRunError::sql(job))?;
+    let long_is_ours = long_comment.as_ref().is_some_and(|c| {
+        c.as_deref()
+            .is_some_and(|c| c.starts_with("-- decile job "))
+    });
+    let foreign = match long_comment {
+        Some(_) if !long_is_ours => Some(long),
+        _ => {
+            let profile_exists = comment_of(&profile)
+                .map_err(DecileRunError::sql(job))?
+                .is_some();
+            (profile_exists && !long_is_ours).then_some(profile)
+        }
+    };
+    match foreign {
+        Some(table) => Err(DecileRunError::Catalog {
+            job: job.name.clone(),
+            key: "output_prefix",
+            message: format!(
+                "table `{table}` exists and was not written by a decile job; it is never replaced (choose another output_prefix)"
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The as-of date the job would use now (resolving [`AsOf::Latest`] from the data).
@@ -356,4 +403,50 @@ pub fn read_decile_summary(
         Ok(summary)
     };
     read().map(Some).map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-data");
+        conn.execute_batch(&format!(
+            "CREATE TABLE loyalty_transactions AS SELECT * FROM read_parquet('{dir}/loyalty_transactions.parquet');
+             CREATE TABLE customers AS SELECT * FROM read_parquet('{dir}/customers.parquet');"
+        ))
+        .unwrap();
+        conn
+    }
+
+    /// A table of the user's named like a decile job's output is never replaced (issue 8: the
+    /// starter job's outputs are `loyalty_miles_deciles(_profile)`); the job's own tables are.
+    #[test]
+    fn a_run_never_replaces_a_table_it_did_not_write() {
+        let (name, text) = decile_jobs::STARTER_JOBS[0];
+        let job = decile_jobs::parse_job(Path::new(name), text).unwrap();
+        for user_table in [job.long_table(), job.profile_table()] {
+            let conn = sample_db();
+            conn.execute_batch(&format!(
+                "CREATE TABLE {user_table} (z DOUBLE); INSERT INTO {user_table} VALUES (0.5);"
+            ))
+            .unwrap();
+            let err = run_decile_job(&conn, &job).unwrap_err();
+            assert!(
+                matches!(&err, DecileRunError::Catalog { key: "output_prefix", message, .. } if message.contains(user_table.as_str())),
+                "{err}"
+            );
+            let z: f64 = conn
+                .query_row(&format!("SELECT sum(z) FROM {user_table}"), [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(z, 0.5);
+        }
+        let conn = sample_db();
+        run_decile_job(&conn, &job).unwrap();
+        // Its own tables are replaced on the next run.
+        run_decile_job(&conn, &job).unwrap();
+    }
 }
