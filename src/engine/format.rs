@@ -178,6 +178,146 @@ pub fn group_thousands(s: &str) -> String {
     out
 }
 
+/// An amount for reading: `1,234,567` when integral, `1,486.67` otherwise (two
+/// decimals), exponent form from 10^15 on.
+pub fn amount(v: f64) -> String {
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v:.3e}");
+    }
+    let text = if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    };
+    let text = match text.as_str() {
+        "-0" => "0".to_string(),
+        "-0.00" => "0.00".to_string(),
+        _ => text,
+    };
+    group_thousands(&text)
+}
+
+/// Units of the compact form, largest first.
+const COMPACT_UNITS: [(f64, &str); 5] =
+    [(1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")];
+
+/// A formatted number split into what [`fit_number`] may shorten.
+struct NumberText<'a> {
+    value: f64,
+    /// The digits part had a fraction (`12.50`) or an exponent (`1.5e-7`).
+    fraction: bool,
+    exponent: bool,
+    /// Trailing unit such as `%` or `x`.
+    suffix: &'a str,
+}
+
+fn parse_number(text: &str) -> Option<NumberText<'_>> {
+    let end = text.rfind(|c: char| c.is_ascii_digit())? + 1;
+    let (body, suffix) = text.split_at(end);
+    if suffix.chars().count() > 2 || suffix.chars().any(|c| c.is_alphanumeric() && c != 'x') {
+        return None;
+    }
+    let plain: String = body.chars().filter(|c| *c != ',').collect();
+    let value: f64 = plain.parse().ok()?;
+    if !value.is_finite() {
+        return None;
+    }
+    let exponent = plain.contains(['e', 'E']);
+    Some(NumberText {
+        value,
+        fraction: plain.contains('.') || exponent,
+        exponent,
+        suffix,
+    })
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The compact form of `v` with `decimals` (0 or 1): `11.5k`, `3.2M`, `1T`; `None` below 1000.
+pub fn compact(v: f64, decimals: usize) -> Option<String> {
+    let a = v.abs();
+    let i = COMPACT_UNITS.iter().position(|(u, _)| a >= *u)?;
+    // Rounding may reach the next unit: 999,960 is 1.0M, not 1000.0k.
+    let mut i = i;
+    let mut scaled = a / COMPACT_UNITS[i].0;
+    if format!("{scaled:.decimals$}").parse::<f64>().ok()? >= 1000.0 && i > 0 {
+        i -= 1;
+        scaled = a / COMPACT_UNITS[i].0;
+    }
+    if scaled >= 1000.0 {
+        return None;
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    Some(format!("{sign}{scaled:.decimals$}{}", COMPACT_UNITS[i].1))
+}
+
+/// The forms of a formatted number, from the exact one to the shortest that still
+/// shows its magnitude: the text itself, then without decimals (rounded), then
+/// compact (`11.5k`, `12k`). A form rounding a non-zero value to zero is left out.
+/// Text that is not a number has only itself.
+pub fn number_forms(text: &str) -> Vec<String> {
+    let mut out = vec![text.to_string()];
+    let Some(n) = parse_number(text) else {
+        return out;
+    };
+    if n.fraction {
+        let rounded = if n.exponent && n.value.abs() < 1.0 {
+            format!("{:.0e}", n.value)
+        } else {
+            format!("{:.0}", n.value.round())
+        };
+        let zero_for_nonzero = n.value != 0.0 && rounded.trim_start_matches('-') == "0";
+        let rounded = if rounded.contains('e') {
+            rounded
+        } else {
+            group_thousands(&rounded)
+        };
+        if !zero_for_nonzero {
+            out.push(format!("{rounded}{}", n.suffix));
+        }
+    }
+    for decimals in [1, 0] {
+        if let Some(c) = compact(n.value, decimals) {
+            out.push(format!("{c}{}", n.suffix));
+        }
+    }
+    if n.value.abs() >= 1e18 {
+        out.push(format!("{:.0e}{}", n.value, n.suffix));
+    }
+    out.dedup();
+    out
+}
+
+/// A formatted number shortened to fit `cols` columns without ever cutting a digit:
+/// the first of [`number_forms`] that fits, else `…`. One rule for every table
+/// (decile table, CLV panels, results grid).
+pub fn fit_number(text: &str, cols: usize) -> String {
+    if width(text) <= cols {
+        return text.to_string();
+    }
+    number_forms(text)
+        .into_iter()
+        .find(|f| width(f) <= cols)
+        .unwrap_or_else(|| {
+            if cols == 0 {
+                String::new()
+            } else {
+                "…".into()
+            }
+        })
+}
+
+/// The narrowest width at which [`fit_number`] still shows a number (not `…`).
+pub fn min_number_width(text: &str) -> usize {
+    number_forms(text)
+        .iter()
+        .map(|f| width(f))
+        .min()
+        .unwrap_or(0)
+}
+
 /// A cell as an unsigned integer (row counts reported by DDL/DML).
 pub fn cell_as_u64(array: &ArrayRef, row: usize) -> Option<u64> {
     if array.is_null(row) {
@@ -244,6 +384,40 @@ mod tests {
             ColumnFormatter::new(f.as_ref(), false).cell(0).text,
             "0.30000000000000004"
         );
+    }
+
+    #[test]
+    fn amounts_are_grouped() {
+        assert_eq!(amount(1_234_567.0), "1,234,567");
+        assert_eq!(amount(-1_000.0), "-1,000");
+        assert_eq!(amount(12.345), "12.35");
+        assert_eq!(amount(1486.666), "1,486.67");
+        assert_eq!(amount(0.0), "0");
+        assert_eq!(amount(-0.001), "0.00");
+    }
+
+    #[test]
+    fn numbers_shrink_without_losing_digits() {
+        // The case: 11,548.75 in a narrow cell.
+        assert_eq!(fit_number("11,548.75", 9), "11,548.75");
+        assert_eq!(fit_number("11,548.75", 8), "11,549");
+        assert_eq!(fit_number("11,548.75", 5), "11.5k");
+        assert_eq!(fit_number("11,548.75", 3), "12k");
+        assert_eq!(fit_number("11,548.75", 2), "…");
+        assert_eq!(fit_number("3,245,000", 6), "3.2M");
+        assert_eq!(fit_number("999,960", 5), "1.0M");
+        assert_eq!(fit_number("1,000,000,000,000", 5), "1.0T");
+        assert_eq!(fit_number("-2,500.5", 6), "-2,501");
+        assert_eq!(fit_number("-2,500.5", 5), "-2.5k");
+        assert_eq!(fit_number("12.5%", 3), "13%");
+        assert_eq!(fit_number("1,234.5%", 5), "1.2k%");
+        assert_eq!(fit_number("1.23x", 2), "1x");
+        // A small value is never shown as 0.
+        assert_eq!(fit_number("0.001", 4), "…");
+        assert_eq!(fit_number("0.4", 1), "…");
+        assert_eq!(fit_number("1.000000e-10", 6), "1e-10");
+        assert_eq!(fit_number("not a number", 4), "…");
+        assert_eq!(min_number_width("11,548.75"), 3);
     }
 
     #[test]

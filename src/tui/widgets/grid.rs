@@ -368,17 +368,17 @@ impl StatefulWidget for Grid<'_> {
                             CellKind::Spark => Slot::GridSparkline,
                         };
                         let text = one_line(&cell.text);
-                        // Fits: drawn in place; too long: cut with an ellipsis.
+                        // Fits: drawn in place; too long: a number is shortened
+                        // (never cut: see `format::fit_number`), text cut with an ellipsis.
                         let text = if (*tw as usize) <= w {
                             text
+                        } else if cell.kind == CellKind::Number {
+                            Cow::Owned(crate::engine::format::fit_number(&text, w))
                         } else {
                             Cow::Owned(fit(&text, w, false).into_owned())
                         };
-                        (
-                            text,
-                            t.get(slot),
-                            cell.right_aligned() && (*tw as usize) < w,
-                        )
+                        let right = cell.right_aligned() && text.width() < w;
+                        (text, t.get(slot), right)
                     }
                 };
                 let mut style = row_style.patch(style);

@@ -5,49 +5,56 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Bar, BarChart, BarGroup, Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap,
-};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Wrap};
 
 use super::{Data, DecilesPane, RunState};
+use crate::analytics::decile_table::DecileLine;
+use crate::engine::format::amount;
+use crate::tui::panes::has_room;
 use crate::tui::theme::{Slot, Theme};
+use crate::tui::widgets::table::{Cell, Column, FitTable, fit_parts};
 
-/// `1,234,567` for integral values, `1,486.67` otherwise; huge values in exponent form.
-pub fn number(v: f64) -> String {
-    if !v.is_finite() || v.abs() >= 1e15 {
-        return format!("{v:.3e}");
-    }
-    let text = if v.fract() == 0.0 {
-        format!("{:.0}", v.abs())
-    } else {
-        format!("{:.2}", v.abs())
-    };
-    let (int, frac) = text.split_at(text.find('.').unwrap_or(text.len()));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    let sign = if v < 0.0 && text != "0" { "-" } else { "" };
-    format!("{sign}{out}{frac}")
+/// The smallest pane the tab draws in: the header strips and three buckets.
+pub const MIN_SIZE: (u16, u16) = (40, 10);
+
+fn pct(v: Option<f64>) -> Cell {
+    Cell::opt_number(v.map(|v| format!("{:.1}%", v * 100.0)))
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or("–".into(), |v| format!("{:.1}%", v * 100.0))
-}
+/// The decile table's columns: numbers shorten (`11.5k`) before anything is cut,
+/// headers abbreviate, and the share bar goes first when room is short.
+pub const COLUMNS: [Column; 10] = [
+    Column::number("bucket", "#"),
+    Column::number("customers", "custs"),
+    Column::number("total", "total"),
+    Column::number("mean", "mean"),
+    Column::number("share", "shr"),
+    Column::number("cum", "cum"),
+    Column::number("lift", "lift"),
+    Column::number("min", "min"),
+    Column::number("max", "max"),
+    Column::bar("", 6, 30),
+];
 
-fn bar(share: Option<f64>, width: usize) -> String {
-    let Some(s) = share else { return String::new() };
-    let eighths = (s.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
-    let full = eighths / 8;
-    let rest = eighths % 8;
-    let mut out = "█".repeat(full);
-    if rest > 0 {
-        out.push([' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][rest]);
-    }
-    out
+/// The cells of the decile table, fully formatted (the table shortens them).
+pub fn table_rows(table: &[DecileLine]) -> Vec<Vec<Cell>> {
+    table
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::number(l.bucket.to_string()),
+                Cell::number(amount(l.customers as f64)),
+                Cell::number(amount(l.total)),
+                Cell::number(amount(l.mean)),
+                pct(l.share),
+                pct(l.cum_share),
+                Cell::opt_number(l.lift.map(|v| format!("{v:.2}x"))),
+                Cell::number(amount(l.min)),
+                Cell::number(amount(l.max)),
+                Cell::Bar(l.share.unwrap_or(0.0)),
+            ]
+        })
+        .collect()
 }
 
 /// A tab strip: `label` followed by the items, the current one highlighted.
@@ -69,6 +76,9 @@ fn strip<'a>(label: &'a str, items: &[String], current: usize, t: &Theme) -> Lin
 }
 
 pub(super) fn draw(p: &mut DecilesPane, f: &mut Frame, area: Rect, t: &Theme) {
+    if !has_room(f, area, "The Deciles tab", MIN_SIZE, t) {
+        return;
+    }
     let title = match p.current_job() {
         Some(j) => format!(" Deciles · {} ", j.name),
         None => " Deciles ".into(),
@@ -101,12 +111,16 @@ pub(super) fn draw(p: &mut DecilesPane, f: &mut Frame, area: Rect, t: &Theme) {
         return;
     };
 
+    let table_h = p.table().len() as u16 + 1;
+    let spare = inner.height.saturating_sub(4 + table_h);
+    let chart_h = if spare >= 5 { spare.min(7) } else { 0 };
     let rows = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
             Constraint::Length(4),
             Constraint::Min(4),
-            Constraint::Length(if inner.height >= 20 { 7 } else { 0 }),
+            // The chart only when every bucket of the table fits above it.
+            Constraint::Length(chart_h),
         ])
         .split(inner);
 
@@ -114,18 +128,17 @@ pub(super) fn draw(p: &mut DecilesPane, f: &mut Frame, area: Rect, t: &Theme) {
     let jobs: Vec<String> = p.jobs.iter().map(|j| j.name.clone()).collect();
     let windows: Vec<String> = p.windows().iter().map(|w| w.label().to_string()).collect();
     let cats = p.categories();
-    let mut detail = format!(
-        "{} of {} by {} · {} buckets · {} mode → {}",
-        job.metric,
-        job.source,
-        job.category,
-        job.buckets,
-        job.mode.label(),
-        job.long_table()
-    );
+    let mut parts = vec![
+        format!("{} of {} by {}", job.metric, job.source, job.category),
+        format!("{} buckets", job.buckets),
+        format!("{} mode", job.mode.label()),
+        format!("→ {}", job.long_table()),
+    ];
     if let Some(d) = &job.description {
-        detail = format!("{d} · {detail}");
+        parts.insert(0, d.clone());
     }
+    // Whole parts or none: "10 buckets" is never cut to "1".
+    let detail = fit_parts(&parts, " · ", usize::from(rows[0].width));
     let status = match &p.run {
         RunState::Running { started, .. } => Line::styled(
             format!(
@@ -179,58 +192,11 @@ pub(super) fn draw(p: &mut DecilesPane, f: &mut Frame, area: Rect, t: &Theme) {
         );
         return;
     }
-    let bar_w = (rows[1].width as usize).saturating_sub(96).clamp(6, 30);
-    let head = Row::new(
-        [
-            "bucket",
-            "customers",
-            "total",
-            "mean",
-            "share",
-            "cum",
-            "lift",
-            "min",
-            "max",
-            "share",
-        ]
-        .map(|h| Cell::from(h).style(t.get(Slot::GridHeader))),
+    let cells = table_rows(&table);
+    f.render_widget(
+        FitTable::new(&COLUMNS, &cells, t).selected(Some(p.bucket)),
+        rows[1],
     );
-    let num = t.get(Slot::GridNumber);
-    let lines: Vec<Row> = table
-        .iter()
-        .map(|l| {
-            let right = |s: String| Cell::from(Line::from(s).right_aligned()).style(num);
-            Row::new(vec![
-                right(l.bucket.to_string()),
-                right(number(l.customers as f64)),
-                right(number(l.total)),
-                right(number(l.mean)),
-                right(pct(l.share)),
-                right(pct(l.cum_share)),
-                right(l.lift.map_or("–".into(), |v| format!("{v:.2}x"))),
-                right(number(l.min)),
-                right(number(l.max)),
-                Cell::from(bar(l.share, bar_w)).style(t.get(Slot::GridSparkline)),
-            ])
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(6),
-        Constraint::Length(11),
-        Constraint::Length(15),
-        Constraint::Length(11),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(11),
-        Constraint::Length(11),
-        Constraint::Min(6),
-    ];
-    let mut state = TableState::default().with_selected(Some(p.bucket));
-    let tbl = Table::new(lines, widths)
-        .header(head)
-        .row_highlight_style(t.get(Slot::GridSelected));
-    f.render_stateful_widget(tbl, rows[1], &mut state);
 
     if rows[2].height > 0 {
         let bars: Vec<Bar> = table

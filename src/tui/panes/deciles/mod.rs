@@ -14,7 +14,7 @@ use std::time::Instant;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::{Ctx, DrawCtx, Pane, PaneInit, hint};
+use super::{Ctx, DrawCtx, Pane, PaneInit};
 use crate::analytics::decile_table::{DecileLine, DecileSummary, bucket_members_sql};
 use crate::analytics::deciles::{DecileJob, Window};
 use crate::engine::worker::RequestId;
@@ -26,11 +26,9 @@ use crate::tui::effect::{Answer, Effect, Overlay, PickItem, TaskResult};
 use crate::tui::keymap::{Context, Keymap};
 use crate::workspace::decile_jobs::{self, EDITABLE_KEYS};
 
-mod draw;
+pub(crate) mod draw;
 #[cfg(test)]
 mod tests;
-
-pub use draw::number;
 
 const PROMPT_NEW: u32 = 1;
 const PICK_KEY: u32 = 2;
@@ -533,19 +531,19 @@ impl Pane for DecilesPane {
 
     fn hints(&self, keymap: &Keymap) -> Vec<(String, &'static str)> {
         let c = Context::Deciles;
-        [
-            hint(keymap, c, Action::NextWindow, "window"),
-            hint(keymap, c, Action::NextCategory, "category"),
-            hint(keymap, c, Action::NextJob, "job"),
-            hint(keymap, c, Action::RunJob, "run"),
-            hint(keymap, c, Action::Select, "customers"),
-            hint(keymap, c, Action::ShowSql, "SQL"),
-            hint(keymap, c, Action::EditJob, "edit"),
-            hint(keymap, c, Action::NewJob, "new"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        let mut items = vec![(c, Action::NextWindow), (c, Action::NextCategory)];
+        // Switching jobs only means something with more than one.
+        if self.jobs.len() > 1 {
+            items.push((c, Action::NextJob));
+        }
+        items.extend([
+            (c, Action::RunJob),
+            (c, Action::Select),
+            (c, Action::ShowSql),
+            (c, Action::EditJob),
+            (c, Action::NewJob),
+        ]);
+        keymap.hints(&items)
     }
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {

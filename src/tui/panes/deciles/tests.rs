@@ -273,12 +273,3 @@ fn new_job_copies_the_selected_one() {
     h.with(|ctx| p.on_answer(Answer::Text(PROMPT_NEW, "award-miles".into()), ctx));
     assert!(h.notice.as_ref().unwrap().error, "exists already");
 }
-
-#[test]
-fn numbers_are_grouped() {
-    assert_eq!(number(1_234_567.0), "1,234,567");
-    assert_eq!(number(-1_000.0), "-1,000");
-    assert_eq!(number(12.345), "12.35");
-    assert_eq!(number(1486.666), "1,486.67");
-    assert_eq!(number(0.0), "0");
-}
