@@ -477,6 +477,32 @@ impl Keymap {
         self.keys_for(ctx, action).first().map(|k| k.to_string())
     }
 
+    /// Status-line hints for `(context, action)` pairs: the shortest key bound to
+    /// each and the action's meaning in that context (the same text F1 lists).
+    /// Actions without a key are left out.
+    pub fn hints(&self, items: &[(Context, Action)]) -> Vec<(String, &'static str)> {
+        items
+            .iter()
+            .filter_map(|(ctx, action)| {
+                self.hint(*ctx, *action)
+                    .map(|k| (k, action.desc(*ctx).hint))
+            })
+            .collect()
+    }
+
+    /// Every chord bound anywhere whose display text is `text` (reverse of a hint's key).
+    pub fn chords_shown_as(&self, text: &str) -> Vec<KeyChord> {
+        let mut out: Vec<KeyChord> = self
+            .map
+            .keys()
+            .map(|(_, k)| *k)
+            .filter(|k| k.to_string() == text)
+            .collect();
+        out.sort_by_key(|k| format!("{k:?}"));
+        out.dedup();
+        out
+    }
+
     /// Every binding of a context grouped by action, in action order: what
     /// the help screen lists.
     pub fn bindings(&self, ctx: Context) -> Vec<(Action, Vec<KeyChord>)> {
@@ -540,6 +566,17 @@ mod tests {
             DEFAULTS.len(),
             "no duplicate defaults"
         );
+    }
+
+    #[test]
+    fn every_context_meaning_describes_a_default_binding() {
+        let km = Keymap::default();
+        for (ctx, action, _, _) in crate::tui::action::IN_CONTEXT {
+            assert!(
+                !km.keys_for(*ctx, *action).is_empty(),
+                "{action:?} is described in {ctx:?} but not bound there"
+            );
+        }
     }
 
     #[test]

@@ -152,9 +152,15 @@ impl App {
             hints.push(Span::styled(format!(" {k} "), t.get(Slot::StatusKey)));
             hints.push(Span::styled(format!(" {what} "), t.get(Slot::Status)));
         }
-        let hints_w: u16 = hints.iter().map(|s| s.width() as u16).sum();
+        let mut hints_w: u16 = hints.iter().map(|s| s.width() as u16).sum();
         let left_w: u16 = left.iter().map(|s| s.width() as u16).sum();
-        // Hints give way to the message when both do not fit.
+        // Hints give way to the message when both do not fit: the last ones go
+        // first, each key with its word.
+        while hints_w + left_w > area.width && hints.len() >= 2 {
+            for s in hints.drain(hints.len() - 2..) {
+                hints_w -= s.width() as u16;
+            }
+        }
         if hints_w + left_w <= area.width {
             let hw = hints_w;
             let hx = area.right() - hw;

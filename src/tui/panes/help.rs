@@ -1,4 +1,5 @@
-//! The help screen (F1): every binding of the current keymap, by context,
+//! The help screen (F1): every binding of the current keymap, by context, with
+//! what it does there (`Action::desc`, the same text as the status-line hints),
 //! plus the text area's own editing keys.
 
 use ratatui::text::{Line, Span};
@@ -59,7 +60,7 @@ pub fn lines(
                 .join(", ");
             out.push(Line::from(vec![
                 Span::styled(format!("  {keys:<24}"), theme.get(Slot::HelpKey)),
-                Span::styled(action.help().to_string(), theme.get(Slot::Base)),
+                Span::styled(action.desc(*ctx).help.to_string(), theme.get(Slot::Base)),
                 Span::styled(format!("  ({})", action.name()), theme.get(Slot::Dim)),
             ]));
         }

@@ -21,7 +21,7 @@ use crate::tui::keymap::{Context, Keymap};
 use crate::tui::panes::catalog::CatalogTree;
 use crate::tui::panes::editor::Editor;
 use crate::tui::panes::results::{self, PAGE_ROWS, ResultView, ResultsState};
-use crate::tui::panes::{Ctx, DrawCtx, Pane, PaneInit, Paths, hint};
+use crate::tui::panes::{Ctx, DrawCtx, Pane, PaneInit, Paths};
 use crate::tui::theme::Slot;
 
 mod files;
@@ -260,34 +260,31 @@ impl Pane for SqlPane {
     }
 
     fn hints(&self, keymap: &Keymap) -> Vec<(String, &'static str)> {
-        let items: &[(Context, Action, &'static str)] = match self.focus {
+        let items: &[(Context, Action)] = match self.focus {
             Focus::Editor => &[
-                (Context::Editor, Action::Run, "run"),
-                (Context::Editor, Action::History, "history"),
-                (Context::Editor, Action::NewBuffer, "new"),
-                (Context::Global, Action::FocusNext, "focus"),
-                (Context::Global, Action::Help, "help"),
+                (Context::Editor, Action::Run),
+                (Context::Editor, Action::History),
+                (Context::Editor, Action::NewBuffer),
+                (Context::Global, Action::FocusNext),
+                (Context::Global, Action::Help),
             ],
             Focus::Results => &[
-                (Context::Results, Action::Sort, "sort"),
-                (Context::Results, Action::ViewCell, "view"),
-                (Context::Results, Action::CopyCell, "copy"),
-                (Context::Results, Action::Export, "export"),
-                (Context::Global, Action::FocusNext, "focus"),
-                (Context::Global, Action::Help, "help"),
+                (Context::Results, Action::Sort),
+                (Context::Results, Action::ViewCell),
+                (Context::Results, Action::CopyCell),
+                (Context::Results, Action::Export),
+                (Context::Global, Action::FocusNext),
+                (Context::Global, Action::Help),
             ],
             Focus::Catalog => &[
-                (Context::Catalog, Action::Select, "insert"),
-                (Context::Catalog, Action::Right, "expand"),
-                (Context::Catalog, Action::Refresh, "refresh"),
-                (Context::Global, Action::FocusNext, "focus"),
-                (Context::Global, Action::Help, "help"),
+                (Context::Catalog, Action::Select),
+                (Context::Catalog, Action::Right),
+                (Context::Catalog, Action::Refresh),
+                (Context::Global, Action::FocusNext),
+                (Context::Global, Action::Help),
             ],
         };
-        items
-            .iter()
-            .filter_map(|(ctx, a, what)| hint(keymap, *ctx, *a, what))
-            .collect()
+        keymap.hints(items)
     }
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
