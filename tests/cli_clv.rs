@@ -559,13 +559,21 @@ fn the_clv_tab_in_the_app() {
     assert_eq!(ui.app.tab, 2);
     for part in [
         "fit #1",
-        "parameters ± SE",
-        "holdout 26.3 weeks",
-        "top customers by CLV",
+        "BG/NBD ± SE",
+        "holdout 26.3 wk",
+        "customers by CLV",
     ] {
         assert!(screen.contains(part), "{part:?} missing in\n{screen}");
     }
+    assert!(!screen.contains("settings changed"), "{screen}");
     ui.app.key(KeyCode::Char('h'), KeyModifiers::NONE);
+    // The fit on screen is still the 12-month one, and the header says so.
+    let changed = ui.draw();
+    assert!(
+        changed.contains("settings changed — r refits: horizon_months 24")
+            && changed.contains("horizon 12 mo"),
+        "{changed}"
+    );
     ui.app.key(KeyCode::Char('r'), KeyModifiers::NONE);
     let p = ui.app.panes[2].as_any().downcast_ref::<ClvPane>().unwrap();
     assert!(matches!(p.run, RunState::Running { .. }));
@@ -579,6 +587,10 @@ fn the_clv_tab_in_the_app() {
         .unwrap_or_default();
     assert!(notice.contains("saved"), "{notice}\n{done}");
     assert!(done.contains("fit #2"), "{done}");
+    assert!(
+        done.contains("horizon 24 mo") && !done.contains("settings changed"),
+        "{done}"
+    );
 }
 
 /// `clv_predictions` and the latest `clv_fits` row of a workspace, as one comparable value.

@@ -89,6 +89,8 @@ pub struct Timings {
 #[derive(Debug, Clone)]
 pub struct ClvReport {
     pub input: String,
+    /// The customer, date and amount columns read from the input.
+    pub columns: [String; 3],
     pub calibration_end: NaiveDate,
     pub observation_end: Option<NaiveDate>,
     pub horizon: Horizon,
@@ -306,6 +308,11 @@ pub fn fit_and_predict(
 
     Ok(ClvReport {
         input: spec.input_label(),
+        columns: [
+            spec.customer.clone(),
+            spec.date.clone(),
+            spec.amount.clone(),
+        ],
         calibration_end,
         observation_end,
         horizon: spec.horizon,

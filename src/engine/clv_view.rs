@@ -121,6 +121,7 @@ pub fn report_json(r: &ClvReport) -> Value {
     let c = &r.counts;
     let mut out = json!({
         "input": r.input,
+        "columns": {"customer": r.columns[0], "date": r.columns[1], "amount": r.columns[2]},
         "customers": r.customers,
         "repeat_customers": r.repeat_customers,
         "repeat_customers_without_spend": r.repeat_customers_without_spend,

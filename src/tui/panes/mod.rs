@@ -6,7 +6,11 @@
 //! 1. Write `panes/NAME.rs` with a type implementing [`Pane`].
 //! 2. Replace its placeholder in [`registry`] (the one registration place).
 //! 3. Add a `keymap::Context` for it and its default keys in
-//!    `keymap::DEFAULTS` (and new `Action`s in `action.rs` if needed).
+//!    `keymap::DEFAULTS` (and new `Action`s in `action.rs` if needed); where an
+//!    action means something of its own in the pane, describe it in
+//!    `action::IN_CONTEXT` (F1 and the status line read it from there).
+//! 4. Draw tables with `widgets::table::FitTable` (numbers shorten, never cut),
+//!    and start `draw` with [`has_room`] naming the size the pane needs.
 //!
 //! Background work goes through [`Ctx`]: `ctx.query(..)` runs SQL on a worker
 //! (results come back in [`Pane::on_query`]), `ctx.task(..)` runs any closure
@@ -219,7 +223,9 @@ pub trait Pane {
     /// The app is about to quit: save state.
     fn on_quit(&mut self, _ctx: &mut Ctx) {}
 
-    /// Key hints for the status line: (keys, what).
+    /// Key hints for the status line: (key, what). Build them with
+    /// [`Keymap::hints`] so each says what its key does in that context, in the
+    /// words F1 uses (a test walks every pane to check).
     fn hints(&self, keymap: &Keymap) -> Vec<(String, &'static str)>;
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx);
@@ -252,12 +258,42 @@ pub struct PaneInit<'a> {
     pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
-/// Helper for `hints`: the first key bound to `action` in `ctx`.
-pub fn hint(
-    keymap: &Keymap,
-    ctx: Context,
-    action: Action,
-    what: &'static str,
-) -> Option<(String, &'static str)> {
-    keymap.hint(ctx, action).map(|k| (k, what))
+/// Rows the app draws around every pane: the tab bar above, the status line below.
+pub const CHROME_ROWS: u16 = 2;
+
+/// Whether `area` has room for a pane that needs `need` = (columns, rows). If not,
+/// draws a one-line note naming the terminal size the pane needs (as the app does
+/// for the whole frame) and returns `false`; the pane then draws nothing else.
+pub fn has_room(f: &mut Frame, area: Rect, pane: &str, need: (u16, u16), theme: &Theme) -> bool {
+    if area.width >= need.0 && area.height >= need.1 {
+        return true;
+    }
+    let note = format!(
+        "{pane} needs at least {}×{} (this terminal: {}×{})",
+        need.0,
+        need.1 + CHROME_ROWS,
+        area.width,
+        area.height + CHROME_ROWS
+    );
+    f.buffer_mut()
+        .set_style(area, theme.get(crate::tui::theme::Slot::Base));
+    let width = usize::from(area.width.max(1));
+    let lines = unicode_width::UnicodeWidthStr::width(note.as_str()).div_ceil(width);
+    let lines = lines.min(usize::from(area.height)) as u16;
+    let para = ratatui::widgets::Paragraph::new(note)
+        .style(theme.get(crate::tui::theme::Slot::Warning))
+        .alignment(ratatui::layout::Alignment::Center)
+        .wrap(ratatui::widgets::Wrap { trim: true });
+    let r = Rect {
+        y: area.y + area.height.saturating_sub(lines) / 2,
+        height: lines,
+        ..area
+    };
+    f.render_widget(para, r);
+    false
 }
+
+#[cfg(test)]
+mod keys_tests;
+#[cfg(test)]
+mod numbers_tests;

@@ -1,5 +1,7 @@
-//! Tabs whose pane has not landed yet show what they will hold and the keys
-//! they will have, so the frame is honest about what exists.
+//! Tabs whose pane has not been built yet. They say so, and say honestly what
+//! does that work today: which other tabs (with their keys, read from the
+//! keymap) and which `clvdesk` commands that exist now. They list no keys of
+//! their own and name no command that does not exist yet.
 
 use std::any::Any;
 
@@ -13,13 +15,50 @@ use crate::tui::action::Action;
 use crate::tui::keymap::{Context, Keymap};
 use crate::tui::theme::Slot;
 
+/// Something that works today.
+#[derive(Clone, Copy, Debug)]
+pub enum Today {
+    /// Another tab (reached by a global action), optionally a key there (its
+    /// context and action, shown as the key the keymap binds), and what it does.
+    Tab(Action, Option<(Context, Action)>, &'static str),
+    /// A `clvdesk` command that exists, and what it does.
+    Cli(&'static str, &'static str),
+}
+
 pub struct Placeholder {
     title: &'static str,
     context: Context,
     summary: &'static str,
-    features: &'static [&'static str],
-    keys: &'static [(&'static str, &'static str)],
-    meanwhile: &'static str,
+    today: &'static [Today],
+    planned: &'static [&'static str],
+}
+
+impl Placeholder {
+    /// The tabs this one points to, for the status line.
+    fn tabs(&self) -> Vec<(Context, Action)> {
+        let mut out: Vec<(Context, Action)> = self
+            .today
+            .iter()
+            .filter_map(|t| match t {
+                Today::Tab(a, _, _) => Some((Context::Global, *a)),
+                Today::Cli(..) => None,
+            })
+            .collect();
+        out.dedup();
+        out.push((Context::Global, Action::Help));
+        out
+    }
+
+    /// The command lines named (tests check them against the real CLI).
+    pub fn commands(&self) -> Vec<&'static str> {
+        self.today
+            .iter()
+            .filter_map(|t| match t {
+                Today::Cli(c, _) => Some(*c),
+                Today::Tab(..) => None,
+            })
+            .collect()
+    }
 }
 
 impl Pane for Placeholder {
@@ -36,13 +75,7 @@ impl Pane for Placeholder {
     }
 
     fn hints(&self, keymap: &Keymap) -> Vec<(String, &'static str)> {
-        [
-            super::hint(keymap, Context::Global, Action::Tab1, "SQL"),
-            super::hint(keymap, Context::Global, Action::Help, "help"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        keymap.hints(&self.tabs())
     }
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {
@@ -51,30 +84,46 @@ impl Pane for Placeholder {
             .borders(Borders::ALL)
             .border_style(t.get(Slot::Border))
             .title(Span::styled(
-                format!(" {} (coming) ", self.title),
+                format!(" {} · not built yet ", self.title),
                 t.get(Slot::Title),
             ))
             .style(t.get(Slot::Base));
         let mut lines = vec![
             Line::styled(self.summary, t.get(Slot::Base)),
             Line::raw(""),
-            Line::styled("What this tab will hold", t.get(Slot::HelpSection)),
+            Line::styled("Where this work is done today", t.get(Slot::HelpSection)),
         ];
-        lines.extend(
-            self.features
-                .iter()
-                .map(|f| Line::styled(format!("  • {f}"), t.get(Slot::Base))),
-        );
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("Keys it will have", t.get(Slot::HelpSection)));
-        for (k, what) in self.keys {
+        for item in self.today {
+            let (left, what) = match item {
+                Today::Tab(action, inner, what) => {
+                    let key = ctx
+                        .keymap
+                        .hint(Context::Global, *action)
+                        .map_or(String::new(), |k| format!("{k}: "));
+                    let tab = format!("{key}{} tab", action.desc(Context::Global).hint);
+                    let what = match inner.and_then(|(c, a)| ctx.keymap.hint(c, a)) {
+                        Some(k) => format!("{k} {what}"),
+                        None => (*what).to_string(),
+                    };
+                    (tab, what)
+                }
+                Today::Cli(cmd, what) => (format!("clvdesk {cmd}"), (*what).to_string()),
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<14}"), t.get(Slot::HelpKey)),
-                Span::styled(*what, t.get(Slot::Base)),
+                Span::styled(format!("  {left}"), t.get(Slot::HelpKey)),
+                Span::styled(format!("  {what}"), t.get(Slot::Base)),
             ]));
         }
         lines.push(Line::raw(""));
-        lines.push(Line::styled(self.meanwhile, t.get(Slot::Dim)));
+        lines.push(Line::styled(
+            "Planned for this tab (not available yet)",
+            t.get(Slot::HelpSection),
+        ));
+        lines.extend(
+            self.planned
+                .iter()
+                .map(|p| Line::styled(format!("  • {p}"), t.get(Slot::Dim))),
+        );
         f.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
@@ -91,69 +140,37 @@ impl Pane for Placeholder {
     }
 }
 
-pub fn deciles() -> Placeholder {
-    Placeholder {
-        title: "Deciles",
-        context: Context::Deciles,
-        summary: "Rank customers into deciles (or quartiles, or percentiles) per category over several lookback windows, computed in DuckDB with NTILE.",
-        features: &[
-            "Decile jobs from the workspace's deciles/ folder: table, identity, metric, category, date column, windows (1, 3, 6, 9, 12 months, lifetime), buckets (10, 4 or 100), optional filter",
-            "The decile table: per bucket count, sum, mean, share of total, cumulative share, lift over average, min and max",
-            "Derived tables written back: long form and a per-customer map of category -> bucket per window",
-            "The generated SQL, viewable and openable in the SQL tab",
-        ],
-        keys: &[
-            ("w / W", "next / previous lookback window"),
-            ("c / C", "next / previous category"),
-            ("r", "run the job"),
-            ("Enter", "open the bucket as a segment"),
-            ("o", "open the generated SQL in the SQL tab"),
-        ],
-        meanwhile: "Meanwhile: the same tables can be queried in the SQL tab (Alt+1).",
-    }
-}
-
-pub fn clv() -> Placeholder {
-    Placeholder {
-        title: "CLV",
-        context: Context::Clv,
-        summary: "Predicted customer lifetime value: BG/NBD for purchases and dropout, Gamma-Gamma for spend, fitted natively from a transaction log.",
-        features: &[
-            "RFM summary built in DuckDB (same-day purchases collapse; frequency, recency and T in weeks; mean repeat spend)",
-            "Fitted parameters with standard errors and log-likelihood; calibration/holdout comparison",
-            "Per-customer P(alive), expected purchases, expected spend and discounted CLV over N months, written to a table",
-            "The same model as `clvdesk clv` on the command line",
-        ],
-        keys: &[
-            ("f", "fit the models"),
-            ("h", "set the horizon (months)"),
-            ("d", "set the monthly discount rate"),
-            ("w", "write predictions to a table"),
-            ("Enter", "open the predictions in the SQL tab"),
-        ],
-        meanwhile: "Meanwhile: `clvdesk clv --help` fits the model from the command line.",
-    }
-}
-
 pub fn dashboard() -> Placeholder {
     Placeholder {
         title: "Dashboard",
         context: Context::Dashboard,
-        summary: "Widgets bound to SQL on a grid: sparklines, bars, lines, big numbers with deltas, tables and gauges, each refreshed on its own worker.",
-        features: &[
-            "A starter CLV dashboard: CLV by decile, monthly CLV trend, top-decile share, audience sizes, email opens and clicks",
-            "A date range ($START_DATE, $END_DATE) and one global parameter that widgets may use",
-            "Add, move, resize, duplicate and delete widgets with the keyboard; layouts saved as files (comments kept)",
-            "A widget's error stays in the widget; the dashboard keeps running",
+        summary: "There is no dashboard yet. The numbers it will chart can be seen today:",
+        today: &[
+            Today::Tab(
+                Action::Tab3,
+                None,
+                "mean CLV by decile, the holdout check, tracking and the top customers",
+            ),
+            Today::Tab(
+                Action::Tab2,
+                None,
+                "each bucket's share of the total, per window and category",
+            ),
+            Today::Tab(
+                Action::Tab1,
+                None,
+                "any query; LIST columns of numbers draw as sparklines in the grid",
+            ),
+            Today::Cli(
+                "query -c SQL",
+                "prints a result as a table, CSV, JSON or Parquet",
+            ),
         ],
-        keys: &[
-            ("arrows", "select a widget"),
-            ("a / d", "add / delete a widget"),
-            ("m / s", "move / resize mode"),
-            ("r", "refresh all"),
-            ("[ / ]", "previous / next dashboard"),
+        planned: &[
+            "Widgets bound to SQL (sparklines, bars, lines, big numbers, tables, gauges) on a grid",
+            "A date range and one global parameter that widgets may use",
+            "Layouts saved as files in the workspace",
         ],
-        meanwhile: "Meanwhile: `clvdesk dashboard render NAME` draws a layout in the terminal.",
     }
 }
 
@@ -161,21 +178,28 @@ pub fn segments() -> Placeholder {
     Placeholder {
         title: "Segments",
         context: Context::Segments,
-        summary: "Audiences built from rules: attributes, event counts and sums within time windows, other audiences, nested include/exclude groups.",
-        features: &[
-            "A rule tree compiled to safe DuckDB SQL (values bound, identifiers checked against the catalog), SQL viewable",
-            "Preview: size, share of customers, revenue and predicted CLV, metrics beside the population, decile mix, sample members",
-            "Saved segments keep a membership table (entered / existing / exited) refreshed by schedules",
-            "Export an audience to a destination file (CSV/TSV with mapped fields)",
+        summary: "There is no segment builder yet. Audiences can be selected today with SQL:",
+        today: &[
+            Today::Tab(
+                Action::Tab2,
+                Some((Context::Deciles, Action::Select)),
+                "on a bucket opens its customers as a query in the SQL tab",
+            ),
+            Today::Tab(
+                Action::Tab1,
+                Some((Context::Results, Action::Export)),
+                "in the results exports an audience query to CSV, Parquet or JSON",
+            ),
+            Today::Cli(
+                "query -f FILE --format csv --out PATH",
+                "writes an audience query's rows to a file",
+            ),
         ],
-        keys: &[
-            ("a", "add a rule"),
-            ("g", "add a group (AND/OR, include/exclude)"),
-            ("Enter", "edit the selected rule"),
-            ("p", "preview"),
-            ("s", "save"),
+        planned: &[
+            "Rules on attributes, event counts and sums within time windows, nested groups",
+            "Preview: size, share of customers, revenue and predicted CLV, sample members",
+            "Saved segments with a membership table, and exports to destination files",
         ],
-        meanwhile: "Meanwhile: `clvdesk segment list` and `clvdesk segment preview NAME` work headless.",
     }
 }
 
@@ -183,18 +207,63 @@ pub fn schedules() -> Placeholder {
     Placeholder {
         title: "Schedules",
         context: Context::Schedules,
-        summary: "Saved queries, decile jobs, CLV refreshes, segment refreshes and exports run on a schedule, in the background while the app is open.",
-        features: &[
-            "Hourly, daily, weekly on days, monthly on a day, or a cron expression (UTC), with start, end and enabled flag",
-            "Run history per job (started, finished, status, rows, error); jobs failing N times in a row are quarantined",
-            "Missed runs caught up once on start; `clvdesk --run-schedule` runs the same jobs from cron",
+        summary: "Nothing runs on a schedule yet. The same work runs by hand today:",
+        today: &[
+            Today::Tab(
+                Action::Tab2,
+                Some((Context::Deciles, Action::RunJob)),
+                "runs the selected decile job now",
+            ),
+            Today::Tab(
+                Action::Tab3,
+                Some((Context::Clv, Action::RunJob)),
+                "refits the CLV model now",
+            ),
+            Today::Cli(
+                "query -f FILE",
+                "runs a saved .sql file headless (cron can call it)",
+            ),
+            Today::Cli(
+                "clv --transactions TABLE ...",
+                "refits CLV headless and saves the predictions",
+            ),
+            Today::Cli(
+                "ingest PATH --into TABLE",
+                "appends a file to a table with a batch id",
+            ),
         ],
-        keys: &[
-            ("Enter", "show run history"),
-            ("r", "run now"),
-            ("e", "enable / disable"),
-            ("q", "release from quarantine"),
+        planned: &[
+            "Saved queries, decile jobs, CLV and segment refreshes run hourly, daily, weekly, monthly or by cron",
+            "Run history per job; jobs failing repeatedly are quarantined",
         ],
-        meanwhile: "Meanwhile: `clvdesk --run-schedule` runs what is due.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every command a placeholder names exists in the CLI with the flags it shows.
+    #[test]
+    fn named_commands_exist() {
+        let cli = crate::cli::Cli::command();
+        for p in [dashboard(), segments(), schedules()] {
+            for line in p.commands() {
+                let mut words = line.split_whitespace();
+                let name = words.next().unwrap_or_default();
+                let sub = cli
+                    .find_subcommand(name)
+                    .unwrap_or_else(|| panic!("{}: `clvdesk {name}` does not exist", p.title));
+                for flag in words.filter(|w| w.starts_with('-')) {
+                    let known = sub.get_arguments().any(|a| {
+                        a.get_long().is_some_and(|l| format!("--{l}") == flag)
+                            || a.get_short().is_some_and(|s| format!("-{s}") == flag)
+                    });
+                    assert!(known, "{}: `clvdesk {name}` has no {flag}", p.title);
+                }
+            }
+        }
     }
 }

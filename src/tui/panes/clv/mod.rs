@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::{Ctx, DrawCtx, Pane, PaneInit, hint};
+use super::{Ctx, DrawCtx, Pane, PaneInit};
 use crate::analytics::clv::Horizon;
 use crate::analytics::clv::rfm::TxnSource;
 use crate::engine::clv_job::{self, ClvSpec, PREDICTIONS_TABLE};
@@ -25,7 +25,7 @@ use crate::tui::effect::{Answer, Effect, Overlay, PickItem, TaskResult};
 use crate::tui::keymap::{Context, Keymap};
 use crate::workspace::data_file_reader;
 
-mod draw;
+pub(crate) mod draw;
 #[cfg(test)]
 mod tests;
 
@@ -431,16 +431,13 @@ impl Pane for ClvPane {
 
     fn hints(&self, keymap: &Keymap) -> Vec<(String, &'static str)> {
         let c = Context::Clv;
-        [
-            hint(keymap, c, Action::RunJob, "fit"),
-            hint(keymap, c, Action::EditJob, "settings"),
-            hint(keymap, c, Action::NextWindow, "horizon"),
-            hint(keymap, c, Action::OpenSql, "predictions in SQL"),
-            hint(keymap, c, Action::Refresh, "reload"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        keymap.hints(&[
+            (c, Action::RunJob),
+            (c, Action::EditJob),
+            (c, Action::NextWindow),
+            (c, Action::OpenSql),
+            (c, Action::Refresh),
+        ])
     }
 
     fn draw(&mut self, f: &mut Frame, area: Rect, ctx: &DrawCtx) {

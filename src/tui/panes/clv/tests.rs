@@ -91,21 +91,28 @@ fn a_fit_of_the_sample_draws_every_part() {
     p.set_view(Some(view.clone()));
     let s = screen(&mut p, 140, 40);
     for part in [
-        "parameters ± SE",
+        "BG/NBD ± SE",
+        "Gamma-Gamma ± SE",
         "alpha",
         "holdout",
         "x=0",
         "x=7+",
         "cumulative repeat purchases",
         "mean CLV by decile",
-        "top customers by CLV",
-        "source loyalty_transactions (member_id, txn_date, amount)",
+        "customers by CLV",
+        "of loyalty_transactions (member_id, txn_date, amount)",
     ] {
         assert!(s.contains(part), "missing {part:?} in\n{s}");
     }
+    assert!(!s.contains("hidden:"), "{s}");
     // Parameters with standard errors, as the report has them.
-    let alpha = format!("{:.4} ±", r["bgnbd"]["alpha"].as_f64().unwrap());
-    assert!(s.contains(&alpha), "{alpha} not in\n{s}");
+    let alpha = format!("{:.4}", r["bgnbd"]["alpha"].as_f64().unwrap());
+    let se = format!("{:.5}", r["bgnbd"]["se"]["alpha"].as_f64().unwrap());
+    assert!(
+        s.lines()
+            .any(|l| l.contains("alpha ") && l.contains(&alpha) && l.contains(&se)),
+        "alpha {alpha} ± {se} not in\n{s}"
+    );
     // The best customer by CLV is the first row of the table.
     let best = &view.top[0].customer;
     let first_row = s
@@ -229,4 +236,66 @@ fn rows_move_within_the_top_customers() {
         h.effects.last(),
         Some(Effect::OpenSql { run: true, .. })
     ));
+}
+
+#[test]
+fn the_header_names_the_fit_on_screen_and_says_when_settings_differ() {
+    let view = sample_view().clone();
+    let cal = view.report["calibration_end"].as_str().unwrap().to_string();
+    let mut p = ClvPane::with_settings(Settings::default());
+    p.set_view(Some(view));
+    let s = screen(&mut p, 140, 40);
+    assert!(
+        s.contains("of loyalty_transactions (member_id, txn_date, amount)"),
+        "{s}"
+    );
+    assert!(s.contains(&format!("calibration to {cal}")), "{s}");
+    assert!(s.contains("4,000 customers"), "{s}");
+    assert!(!s.contains("settings changed"), "{s}");
+    // Settings pointing elsewhere: the fit shown keeps its own source, and the
+    // header says what r would change.
+    p.settings.set("source", "/data/million.csv").unwrap();
+    p.settings.set("horizon_months", "24").unwrap();
+    let s = screen(&mut p, 140, 40);
+    assert!(
+        s.contains("settings changed — r refits: source /data/million.csv, horizon_months 24"),
+        "{s}"
+    );
+    assert!(s.contains("of loyalty_transactions ("), "{s}");
+    p.settings = Settings::default();
+    p.settings.set("calibration_end", "").unwrap();
+    p.settings.set("observation_end", "").unwrap();
+    let s = screen(&mut p, 140, 40);
+    assert!(s.contains("r refits: calibration_end"), "{s}");
+}
+
+#[test]
+fn small_panes_show_fewer_panels_then_a_note_naming_the_size() {
+    let mut p = ClvPane::with_settings(Settings::default());
+    p.set_view(Some(sample_view().clone()));
+    // 60x15 terminal: the pane gets 60x13 and shows both parameter boxes whole.
+    let s = screen(&mut p, 60, 13);
+    assert!(!s.contains("needs at least"), "{s}");
+    assert!(s.contains("alpha") && s.contains("CLV sum"), "{s}");
+    assert!(
+        s.contains("hidden: top customers, tracking, CLV by decile, holdout"),
+        "{s}"
+    );
+    // 80x24: only the holdout gives way.
+    let s = screen(&mut p, 80, 22);
+    assert!(
+        s.contains("hidden: tracking, holdout · all shown from 86×26"),
+        "{s}"
+    );
+    assert!(
+        s.contains("mean CLV by decile") && s.contains("customers by CLV"),
+        "{s}"
+    );
+    // Below the minimum: one line naming the size needed, no cut boxes.
+    let s = screen(&mut p, 57, 13);
+    assert!(
+        s.contains("The CLV tab needs at least 58×15 (this terminal: 57×15)"),
+        "{s}"
+    );
+    assert!(!s.contains('┌'), "{s}");
 }
