@@ -28,9 +28,11 @@ fn walk(keymap: &Keymap) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open_database_file(&dir.path().join("keys.duckdb")).unwrap();
     let paths = Paths::new(dir.path().to_path_buf());
+    let settings = crate::config::Config::default();
     let init = PaneInit {
         paths: &paths,
         workspace: &ws,
+        settings: &settings,
         warnings: Default::default(),
     };
     let theme = Theme::dark();
