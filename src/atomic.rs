@@ -296,6 +296,47 @@ impl Drop for StagingDir {
     }
 }
 
+/// A scratch folder in the system temp folder for files that are only read
+/// back (e.g. the embedded sample data while a workspace is seeded). It is
+/// registered like every other temp, so Ctrl+C or SIGTERM during its life
+/// removes it; dropping it removes it too.
+pub struct ScratchDir {
+    path: PathBuf,
+}
+
+impl ScratchDir {
+    pub fn new() -> io::Result<Self> {
+        let path = register(
+            || {
+                tempfile::Builder::new()
+                    .prefix(TEMP_PREFIX)
+                    .tempdir()
+                    .map(|d| d.keep())
+            },
+            |p| p.as_path(),
+        )?;
+        Ok(ScratchDir { path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+        unregister(&self.path);
+    }
+}
+
+/// Whether `path` is a registered temp right now (what a signal would remove).
+#[cfg(test)]
+pub(crate) fn is_pending(path: &Path) -> bool {
+    let guard = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    guard.as_ref().is_some_and(|l| l.iter().any(|p| p == path))
+}
+
 /// Swaps two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`). Where
 /// the file system cannot, two renames: a crash between them leaves the
 /// target missing but both complete folders present, never a mix.

@@ -219,11 +219,17 @@ fn seed_if_empty(conn: &Connection, report: &mut SeedReport) -> Result<SeedState
     Ok(SeedState::Loaded)
 }
 
-type SampleFiles = (tempfile::TempDir, Vec<(&'static str, std::path::PathBuf)>);
+type SampleFiles = (
+    crate::atomic::ScratchDir,
+    Vec<(&'static str, std::path::PathBuf)>,
+);
 
-/// The embedded Parquet files written to a temp folder (removed when the guard drops).
+/// The embedded Parquet files written to a scratch folder, removed when the
+/// guard drops and, being registered, also when Ctrl+C or SIGTERM ends the
+/// process while the workspace is being seeded.
 fn write_sample_files() -> Result<SampleFiles, WorkspaceError> {
-    let dir = tempfile::tempdir().map_err(|e| WorkspaceError::io(std::env::temp_dir(), e))?;
+    let dir = crate::atomic::ScratchDir::new()
+        .map_err(|e| WorkspaceError::io(std::env::temp_dir(), e))?;
     let mut files = Vec::new();
     for t in SAMPLE_TABLES {
         let path = dir.path().join(format!("{}.parquet", t.name));
@@ -279,6 +285,26 @@ pub fn is_workspace(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Ctrl+C or SIGTERM while a workspace is seeded runs the headless handler, which
+    /// removes registered temps; the sample files' folder must be one of them.
+    #[test]
+    fn sample_files_are_registered_for_signal_cleanup_and_removed_after() {
+        let (dir, files) = write_sample_files().unwrap();
+        let path = dir.path().to_path_buf();
+        assert!(
+            crate::atomic::is_pending(&path),
+            "a signal while seeding would leave {path:?} behind"
+        );
+        assert!(
+            files
+                .iter()
+                .all(|(_, p)| p.starts_with(&path) && p.exists())
+        );
+        drop(dir);
+        assert!(!path.exists());
+        assert!(!crate::atomic::is_pending(&path));
+    }
 
     /// A `warehouse.duckdb` made elsewhere, holding `customers(x)` and tables named like the
     /// starters' outputs.
