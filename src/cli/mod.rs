@@ -10,6 +10,7 @@ pub mod exit;
 pub mod ingest;
 pub mod man;
 pub mod query;
+pub mod run_schedule;
 pub mod sample;
 pub mod version;
 
@@ -43,6 +44,9 @@ pub struct Cli {
     /// Colour theme for the app: dark, light, high-contrast, or a theme file name.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
+
+    #[command(flatten)]
+    pub schedule: run_schedule::RunScheduleArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -78,6 +82,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     exit::install_interrupt_handler();
     if cli.show_version {
         return version::print_text();
+    }
+    if cli.schedule.run_schedule {
+        return run_schedule::run(&cli, &cli.schedule);
     }
     match &cli.command {
         Some(Command::Query(args)) => query::run(&cli, args),

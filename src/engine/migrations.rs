@@ -75,6 +75,22 @@ const MIGRATIONS: &[(i32, &str)] = &[
     );
     ",
     ),
+    // Scheduled runs (scheduler::runlog): which schedule and slot a run covered, why it ran,
+    // what it wrote; and when a quarantined schedule was re-enabled.
+    (
+        3,
+        "
+    ALTER TABLE clvdesk_meta.run_log ADD COLUMN schedule VARCHAR;
+    ALTER TABLE clvdesk_meta.run_log ADD COLUMN run_trigger VARCHAR;
+    ALTER TABLE clvdesk_meta.run_log ADD COLUMN slot_at TIMESTAMP;
+    ALTER TABLE clvdesk_meta.run_log ADD COLUMN tables VARCHAR;
+    ALTER TABLE clvdesk_meta.run_log ADD COLUMN summary VARCHAR;
+    CREATE TABLE clvdesk_meta.schedule_resets (
+        schedule VARCHAR NOT NULL,
+        reset_at TIMESTAMP NOT NULL
+    );
+    ",
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -15,6 +15,8 @@ pub mod folders {
     pub const DASHBOARDS: &str = "dashboards";
     pub const SEGMENTS: &str = "segments";
     pub const SCHEDULES: &str = "schedules";
+    /// SQL jobs, CLV refits and chains (`scheduler::registry`).
+    pub const JOBS: &str = "jobs";
     pub const DESTINATIONS: &str = "destinations";
     /// App state that is not a definition (buffers, history); safe to delete.
     pub const STATE: &str = ".clvdesk";

@@ -61,6 +61,10 @@ pub type Starter = fn(&Workspace) -> anyhow::Result<()>;
 pub const STARTERS: &[(&str, Starter)] = &[
     ("clv_fit", starter_clv_fit),
     ("deciles", crate::scheduler::jobs::seed_starter_deciles),
+    (
+        "schedules",
+        crate::scheduler::starters::seed_starter_schedules,
+    ),
 ];
 
 /// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard

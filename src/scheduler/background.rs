@@ -1,0 +1,222 @@
+//! The app's scheduler: a thread with its own connection that runs due jobs while the
+//! analyst works, and runs a job on request ("run now"). It reports what it does as
+//! typed [`Event`]s through a callback (the app turns them into messages of its loop);
+//! it is stopped by dropping or [`Handle::stop`].
+//!
+//! It uses the same [`runner`] as `clvdesk --run-schedule`, so the app and cron agree on
+//! what is due and record runs the same way.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use chrono::Utc;
+use duckdb::Connection;
+
+use super::job::Cancel;
+use super::runlog;
+use super::runner::{self, Definitions, PlannedRun, Request, RunReport};
+use super::schedule::{Params, Trigger};
+
+/// What the scheduler thread reports.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Runs left `running` by an earlier process were marked interrupted.
+    Recovered(usize),
+    /// A run started (its run log row exists).
+    Started(PlannedRun),
+    /// A run ended.
+    Finished(Box<RunReport>),
+    /// The definitions could not be used (broken file, unknown job) or the run log
+    /// could not be written; the scheduler keeps going and tries again later.
+    Problem(String),
+    /// The scheduler looked; nothing more is due until it looks again.
+    Idle,
+}
+
+enum Command {
+    RunNow { job: String, params: Params },
+    Wake,
+    Stop,
+}
+
+/// Controls the scheduler thread.
+pub struct Handle {
+    tx: Sender<Command>,
+    cancel: Cancel,
+    running: Arc<Mutex<Option<String>>>,
+    stopping: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Handle {
+    /// Runs `job` now (after whatever is running), recorded as a manual run.
+    pub fn run_now(&self, job: &str, params: Params) {
+        let _ = self.tx.send(Command::RunNow {
+            job: job.to_string(),
+            params,
+        });
+    }
+
+    /// Look at the schedules again now (after a file changed).
+    pub fn wake(&self) {
+        let _ = self.tx.send(Command::Wake);
+    }
+
+    /// Cancels the running job, if any.
+    pub fn cancel_running(&self) {
+        if self.running_job().is_some() {
+            self.cancel.cancel();
+        }
+    }
+
+    /// The job running now.
+    pub fn running_job(&self) -> Option<String> {
+        self.running.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Cancels what runs and waits for the thread to end.
+    pub fn stop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let _ = self.tx.send(Command::Stop);
+        self.cancel_running();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// How often the thread looks at the schedules when nothing wakes it.
+pub const POLL: Duration = Duration::from_secs(30);
+
+/// Starts the scheduler on `conn` (a clone of the app's connection) for the workspace
+/// at `root`. `notify` is called from the scheduler thread.
+pub fn spawn(
+    conn: Connection,
+    root: PathBuf,
+    poll: Duration,
+    notify: impl Fn(Event) + Send + 'static,
+) -> Handle {
+    let (tx, rx) = channel();
+    let cancel = Cancel::new(&conn);
+    let running = Arc::new(Mutex::new(None));
+    let stopping = Arc::new(AtomicBool::new(false));
+    let worker = Worker {
+        conn,
+        root,
+        cancel: cancel.clone(),
+        running: running.clone(),
+        stopping: stopping.clone(),
+        notify: Box::new(notify),
+    };
+    let thread = std::thread::Builder::new()
+        .name("clvdesk-scheduler".into())
+        .spawn(move || worker.run(rx, poll))
+        .ok();
+    Handle {
+        tx,
+        cancel,
+        running,
+        stopping,
+        thread,
+    }
+}
+
+struct Worker {
+    conn: Connection,
+    root: PathBuf,
+    cancel: Cancel,
+    running: Arc<Mutex<Option<String>>>,
+    stopping: Arc<AtomicBool>,
+    notify: Box<dyn Fn(Event) + Send>,
+}
+
+impl Worker {
+    fn run(self, rx: Receiver<Command>, poll: Duration) {
+        match runlog::mark_interrupted(&self.conn) {
+            Ok(0) => {}
+            Ok(n) => (self.notify)(Event::Recovered(n)),
+            Err(e) => (self.notify)(Event::Problem(format!("run log: {e}"))),
+        }
+        loop {
+            if !self.run_due() {
+                return;
+            }
+            let cmd = match rx.recv_timeout(poll) {
+                Ok(c) => c,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            match cmd {
+                Command::Stop => return,
+                Command::Wake => {}
+                Command::RunNow { job, params } => {
+                    let defs = Definitions::load(&self.root);
+                    if defs.registry.find(&job).is_none() {
+                        (self.notify)(Event::Problem(defs.registry.unknown(&job)));
+                        continue;
+                    }
+                    let run = PlannedRun {
+                        job,
+                        schedule: None,
+                        trigger: Trigger::Manual,
+                        slot: None,
+                        missed: 0,
+                        params,
+                    };
+                    if !self.execute(&defs, &run) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs what is due now; false when the thread should end.
+    fn run_due(&self) -> bool {
+        let defs = Definitions::load(&self.root);
+        let plan = match runner::plan(&self.conn, &defs, Utc::now(), &Request::default()) {
+            Ok(p) => p,
+            Err(e) => {
+                (self.notify)(Event::Problem(e.to_string()));
+                return true;
+            }
+        };
+        for run in &plan.runs {
+            if !self.execute(&defs, run) {
+                return false;
+            }
+        }
+        (self.notify)(Event::Idle);
+        true
+    }
+
+    fn execute(&self, defs: &Definitions, run: &PlannedRun) -> bool {
+        if self.stopping.load(Ordering::SeqCst) {
+            return false;
+        }
+        self.cancel.reset();
+        if let Ok(mut g) = self.running.lock() {
+            *g = Some(run.job.clone());
+        }
+        (self.notify)(Event::Started(run.clone()));
+        let result = runner::execute(&self.conn, &self.root, &defs.registry, run, &self.cancel);
+        if let Ok(mut g) = self.running.lock() {
+            *g = None;
+        }
+        match result {
+            Ok(report) => (self.notify)(Event::Finished(Box::new(report))),
+            Err(e) => (self.notify)(Event::Problem(format!("run log: {e}"))),
+        }
+        !self.stopping.load(Ordering::SeqCst)
+    }
+}

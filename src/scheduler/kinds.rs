@@ -1,0 +1,142 @@
+//! Running each job kind: validate first (nothing touched), then run in the kind's own
+//! transaction, and turn what the kind's implementation returns into a [`JobOutcome`] or
+//! a [`JobError`]. The decile job and the CLV refit keep their one implementation
+//! ([`super::jobs::run_decile_job`], `engine::clv_job::run_and_save`); this is the thin
+//! adapter around them.
+
+use super::definition::InvalidFile;
+use super::job::{Job, JobContext, JobError, JobKind, JobOutcome, merge_params};
+use super::jobs::{DecileRunError, plan_decile_job, run_decile_job};
+use super::registry::Registry;
+use crate::analytics::deciles::DecileJob;
+use crate::engine::EngineError;
+use crate::engine::clv_job::{ClvJobError, ClvSpec, run_and_save};
+use crate::engine::sql::quote_ident;
+
+/// Checks a job against its definition and the catalog without writing anything.
+pub fn validate(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<(), JobError> {
+    match &job.kind {
+        JobKind::Sql(sql) => Ok(sql.validate()?),
+        JobKind::Deciles(d) => plan_decile_job(ctx.conn, d)
+            .map(|_| ())
+            .map_err(|e| decile_error(job, d, e, ctx)),
+        JobKind::Clv(spec) => probe_clv(job, spec, ctx),
+        JobKind::Chain(steps) => {
+            for s in steps {
+                let step = registry
+                    .find(s)
+                    .ok_or_else(|| InvalidFile::new(&job.file, None, registry.unknown(s)))?;
+                validate(step, registry, ctx)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs `job` with `ctx.params` over the job's own defaults.
+pub fn run(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<JobOutcome, JobError> {
+    if ctx.cancel.is_cancelled() {
+        return Err(JobError::Cancelled);
+    }
+    let params = merge_params(&job.parameters, ctx.params);
+    let ctx = JobContext {
+        params: &params,
+        ..*ctx
+    };
+    match &job.kind {
+        JobKind::Sql(sql) => sql.run(&job.name, &ctx),
+        JobKind::Deciles(d) => {
+            let s = run_decile_job(ctx.conn, d).map_err(|e| decile_error(job, d, e, &ctx))?;
+            Ok(JobOutcome {
+                rows: s.long_rows,
+                tables: vec![s.long_table.clone(), s.profile_table.clone()],
+                summary: format!(
+                    "as of {}: {} ranked rows in {}, {} identities in {}",
+                    s.as_of, s.long_rows, s.long_table, s.profile_rows, s.profile_table
+                ),
+            })
+        }
+        JobKind::Clv(spec) => {
+            probe_clv(job, spec, &ctx)?;
+            let (report, fit_id) = run_and_save(ctx.conn, spec).map_err(|e| match e {
+                ClvJobError::Engine(EngineError::Cancelled) => JobError::Cancelled,
+                ClvJobError::Usage(reason) => InvalidFile::new(&job.file, None, reason).into(),
+                other => ctx.cancel.classify(&job.name, other),
+            })?;
+            if let Err(reason) = &report.bgnbd {
+                return Err(JobError::failed(
+                    &job.name,
+                    format!("the BG/NBD fit failed: {reason}"),
+                ));
+            }
+            Ok(JobOutcome {
+                rows: report.customers as u64,
+                tables: vec![crate::engine::clv_job::PREDICTIONS_TABLE.to_string()],
+                summary: format!(
+                    "fit #{fit_id}: {} customers ({} repeat){}",
+                    report.customers,
+                    report.repeat_customers,
+                    report
+                        .clv_total
+                        .map(|t| format!(
+                            ", total CLV {}",
+                            crate::engine::format::group_thousands(&format!("{t:.0}"))
+                        ))
+                        .unwrap_or_default()
+                ),
+            })
+        }
+        JobKind::Chain(steps) => {
+            let mut out = JobOutcome::default();
+            let mut parts = Vec::new();
+            for s in steps {
+                let step = registry
+                    .find(s)
+                    .ok_or_else(|| InvalidFile::new(&job.file, None, registry.unknown(s)))?;
+                let done = run(step, registry, &ctx).map_err(|e| match e {
+                    JobError::Failed { reason, .. } => {
+                        JobError::failed(&job.name, format!("step `{s}`: {reason}"))
+                    }
+                    other => other,
+                })?;
+                out.rows += done.rows;
+                out.tables.extend(done.tables);
+                parts.push(format!("{s}: {}", done.summary));
+            }
+            out.summary = parts.join("; ");
+            Ok(out)
+        }
+    }
+}
+
+fn decile_error(job: &Job, d: &DecileJob, e: DecileRunError, ctx: &JobContext<'_>) -> JobError {
+    match e {
+        DecileRunError::Sql { source, .. } => ctx.cancel.classify(&d.name, source),
+        DecileRunError::Spec { source, .. } => InvalidFile::new(
+            &job.file,
+            None,
+            format!("key `{}`: {}", source.key, source.message),
+        )
+        .into(),
+        DecileRunError::Catalog { key, message, .. } => {
+            InvalidFile::new(&job.file, None, format!("key `{key}`: {message}")).into()
+        }
+        DecileRunError::File(f) => InvalidFile::new(f.path(), None, f.to_string()).into(),
+    }
+}
+
+/// The CLV input's table and columns exist (a statement prepared, not run).
+fn probe_clv(job: &Job, spec: &ClvSpec, ctx: &JobContext<'_>) -> Result<(), JobError> {
+    let probe = format!(
+        "SELECT {}, {}, {} FROM {} LIMIT 0",
+        quote_ident(&spec.customer),
+        quote_ident(&spec.date),
+        quote_ident(&spec.amount),
+        spec.source.relation_sql()
+    );
+    match ctx.conn.prepare(&probe) {
+        Ok(_) => Ok(()),
+        Err(_) if ctx.cancel.is_cancelled() => Err(JobError::Cancelled),
+        Err(e) => Err(InvalidFile::new(&job.file, None, e.to_string()).into()),
+    }
+}
