@@ -516,7 +516,11 @@ fn default_workspace_from_the_config_is_used() {
     )
     .unwrap();
     let out = user.cmd().args(["__complete", "jobs"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "loyalty_miles");
+    // Job names, plus (as completion lists them today) the starter schedules' names.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "daily_deciles\nloyalty_miles\nweekly_clv_refit"
+    );
     let out = user
         .cmd()
         .args([

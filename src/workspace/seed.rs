@@ -372,7 +372,7 @@ mod tests {
         ));
         let report = ws.seed_report();
         assert!(report.loaded_tables.is_empty() && report.starters_run.is_empty());
-        assert_eq!(report.starters_skipped, ["clv_fit", "deciles"]);
+        assert_eq!(report.starters_skipped, ["clv_fit", "deciles", "schedules"]);
         let notes = report.notes().join("\n");
         assert!(
             notes.contains("not seeded") && notes.contains("starters skipped"),
@@ -406,7 +406,7 @@ mod tests {
         let report = ws.seed_report().clone();
         assert_eq!(report.loaded_tables.len(), SAMPLE_TABLES.len());
         assert!(report.starter_errors.is_empty(), "{report:?}");
-        assert_eq!(report.starters_run, ["clv_fit", "deciles"]);
+        assert_eq!(report.starters_run, ["clv_fit", "deciles", "schedules"]);
         drop(ws);
         let ws = Workspace::open_folder(&root).unwrap();
         assert!(ws.seed_report().loaded_tables.is_empty());
