@@ -11,7 +11,7 @@ use super::registry::Registry;
 use crate::analytics::deciles::DecileJob;
 use crate::engine::EngineError;
 use crate::engine::clv_job::{ClvJobError, ClvSpec, run_and_save};
-use crate::engine::sql::quote_ident;
+use crate::sql::quote_ident;
 
 /// Checks a job against its definition and the catalog without writing anything.
 pub fn validate(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<(), JobError> {
@@ -134,7 +134,7 @@ fn probe_clv(job: &Job, spec: &ClvSpec, ctx: &JobContext<'_>) -> Result<(), JobE
         quote_ident(&spec.amount),
         spec.source.relation_sql()
     );
-    match ctx.conn.prepare(&probe) {
+    match crate::engine::sql::prepare_one(ctx.conn, &probe) {
         Ok(_) => Ok(()),
         Err(_) if ctx.cancel.is_cancelled() => Err(JobError::Cancelled),
         Err(e) => Err(InvalidFile::new(&job.file, None, e.to_string()).into()),

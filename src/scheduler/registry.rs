@@ -39,7 +39,7 @@ use super::sql_job::{Output, SqlJob};
 use crate::analytics::clv::Horizon;
 use crate::analytics::clv::rfm::TxnSource;
 use crate::engine::clv_job::ClvSpec;
-use crate::engine::sql::is_plain_name;
+use crate::sql::is_plain_name;
 use crate::workspace::decile_jobs;
 use crate::workspace::paths::folders;
 

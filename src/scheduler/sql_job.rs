@@ -11,7 +11,8 @@ use duckdb::{Connection, ToSql};
 use super::definition::InvalidFile;
 use super::job::{JobContext, JobError, JobOutcome};
 use super::schedule::{ParamValue, Params};
-use crate::engine::sql::{is_plain_name, is_query, quote_ident, split_statements};
+use crate::engine::sql::prepare_one;
+use crate::sql::{is_plain_name, is_query, quote_ident, split_statements};
 
 /// Where a SQL job's result goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,7 +149,7 @@ impl SqlJob {
         ctx: &JobContext<'_>,
     ) -> Result<usize, JobError> {
         let fail = |e: duckdb::Error| ctx.cancel.classify(name, e);
-        let mut stmt = conn.prepare(sql).map_err(fail)?;
+        let mut stmt = prepare_one(conn, sql).map_err(fail)?;
         for i in 1..=stmt.parameter_count() {
             let pname = stmt.parameter_name(i).map_err(fail)?;
             let value = params
