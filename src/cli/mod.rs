@@ -14,6 +14,9 @@ pub mod run_schedule;
 pub mod sample;
 pub mod version;
 
+#[cfg(test)]
+mod placeholder_tests;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};

