@@ -23,6 +23,8 @@ pub enum Msg {
     /// A signal from outside (hang-up, terminate, stop, continue), routed
     /// through the loop so quitting saves and restores as usual.
     Signal(crate::tui::signals::Signal),
+    /// The background scheduler's event (a run started or finished, a problem).
+    Schedule(crate::scheduler::background::Event),
     /// Redraw (elapsed times) while something runs.
     Tick,
 }
@@ -35,6 +37,7 @@ impl fmt::Debug for Msg {
             Msg::TaskProgress { id, percent } => write!(f, "TaskProgress({id}, {percent})"),
             Msg::Task { id, result } => write!(f, "Task({id}, {result:?})"),
             Msg::Signal(s) => write!(f, "Signal({})", s.name()),
+            Msg::Schedule(e) => write!(f, "Schedule({e:?})"),
             Msg::Tick => f.write_str("Tick"),
         }
     }

@@ -300,7 +300,7 @@ fn check_database(db_path: &Path) -> Vec<Check> {
             out.push(Check::warn(
                 format!("locked by {holder}"),
                 "another process (the app, or a running `clvdesk` command) has the database open;\n\
-                 headless commands exit 3 until it closes; --run-schedule catches up afterwards.\n\
+                 headless commands exit 3 until it closes; the app runs due schedules itself.\n\
                  Close it or wait for it to finish; schema checks were skipped",
             ));
             return out;

@@ -32,6 +32,7 @@ use crate::workspace::Workspace;
 
 mod frame;
 mod jobs;
+mod schedules;
 #[cfg(test)]
 mod tests;
 
@@ -93,6 +94,8 @@ pub struct App {
     pub terminal_effects: Vec<Effect>,
     tab_areas: Vec<(usize, u16, u16)>,
     keymap_hint: String,
+    /// The background scheduler (stopped, its running job cancelled, on shutdown).
+    scheduler: Option<crate::scheduler::background::Handle>,
 }
 
 /// The workspace's own theme choice (`.clvdesk/app.toml`).
@@ -173,7 +176,13 @@ impl App {
             terminal_effects: Vec::new(),
             tab_areas: Vec::new(),
             keymap_hint,
+            scheduler: None,
         };
+        let poll = Duration::from_secs(u64::from(settings.refresh.scheduler_seconds));
+        match schedules::start(&app.workspace, poll, app.tx.clone()) {
+            Ok(handle) => app.scheduler = handle,
+            Err(e) => warnings.push(e),
+        }
         app.notice = if warnings.is_empty() {
             None
         } else {
@@ -263,6 +272,11 @@ impl App {
                 }
             }
             Msg::Signal(s) => self.on_signal(s),
+            Msg::Schedule(ev) => {
+                if let Some(n) = schedules::notice(&ev) {
+                    self.notice = Some(n);
+                }
+            }
             Msg::Tick => {}
         }
         self.run_effects();
@@ -416,6 +430,9 @@ impl App {
     pub fn shutdown(&mut self, timeout: Duration) {
         for c in self.cancellers.values() {
             c.cancel();
+        }
+        if let Some(mut s) = self.scheduler.take() {
+            s.stop();
         }
         self.pump_until_idle(timeout);
     }

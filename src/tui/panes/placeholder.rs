@@ -207,7 +207,7 @@ pub fn schedules() -> Placeholder {
     Placeholder {
         title: "Schedules",
         context: Context::Schedules,
-        summary: "Schedules (schedules/*.toml) run headless today; this tab does not show them yet:",
+        summary: "Due schedules (schedules/*.toml) run in the background while the app is open (the status line says when) and headless from cron; this tab does not list them yet:",
         today: &[
             Today::Cli(
                 "--run-schedule",
@@ -227,7 +227,6 @@ pub fn schedules() -> Placeholder {
         ],
         planned: &[
             "Schedules with next and last run, run history with errors, run now, enable / disable, cancel",
-            "Due jobs run in the background while the app is open",
         ],
     }
 }
