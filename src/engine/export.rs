@@ -195,6 +195,8 @@ fn open_fifo(path: &Path) -> std::io::Result<(File, File)> {
 
 #[cfg(test)]
 mod tests {
+    use clap::ValueEnum;
+
     use super::*;
 
     #[test]
@@ -214,13 +216,7 @@ mod tests {
     fn copy_writes_every_row_atomically() {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open_in_memory().unwrap();
-        for fmt in [
-            ExportFormat::Csv,
-            ExportFormat::Tsv,
-            ExportFormat::Json,
-            ExportFormat::Jsonl,
-            ExportFormat::Parquet,
-        ] {
+        for &fmt in ExportFormat::value_variants() {
             let path = dir.path().join(format!("out.{}", fmt.extension()));
             let n = copy_to(&conn, "SELECT range AS i FROM range(1234)", &path, fmt).unwrap();
             assert_eq!(n, 1234);
@@ -260,13 +256,7 @@ mod tests {
     fn a_stream_is_byte_identical_to_a_copy_to_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open_in_memory().unwrap();
-        for fmt in [
-            ExportFormat::Csv,
-            ExportFormat::Tsv,
-            ExportFormat::Json,
-            ExportFormat::Jsonl,
-            ExportFormat::Parquet,
-        ] {
+        for &fmt in ExportFormat::value_variants() {
             let file = dir.path().join(format!("file.{}", fmt.extension()));
             assert_eq!(copy_to(&conn, TRICKY, &file, fmt).unwrap(), 5);
             let streamed = dir.path().join(format!("streamed.{}", fmt.extension()));
