@@ -135,9 +135,11 @@ pub fn check_catalog(conn: &Connection, job: &DecileJob) -> Result<(), DecileRun
 }
 
 /// A run replaces `<prefix>_deciles` and `<prefix>_deciles_profile`; it may only replace
-/// tables a decile run wrote. The long table carries the run's script as its comment
-/// (`-- decile job ...`); the profile table is written in the same transaction, so it is
-/// ours when the long table is. A table of the user's with either name is never replaced.
+/// tables a decile run wrote. Both tables carry a comment starting `-- decile job `
+/// (the long one the run's whole script). A profile table written before profiles were
+/// marked has no comment; it is ours when the long table is, since both are written in
+/// one transaction. A table of the user's with either name is never replaced; a table
+/// of ours whose partner was dropped is still ours.
 fn check_outputs_are_ours(conn: &Connection, job: &DecileJob) -> Result<(), DecileRunError> {
     let comment_of = |table: &str| -> Result<Option<Option<String>>, duckdb::Error> {
         let mut stmt = conn.prepare(
@@ -153,20 +155,20 @@ fn check_outputs_are_ours(conn: &Connection, job: &DecileJob) -> Result<(), Deci
             None => Ok(None),
         }
     };
+    let marked = |c: &Option<Option<String>>| {
+        c.as_ref()
+            .is_some_and(|c| c.as_deref().is_some_and(|c| c.starts_with(DECILE_MARK)))
+    };
     let (long, profile) = (job.long_table(), job.profile_table());
     let long_comment = comment_of(&long).map_err(DecileRunError::sql(job))?;
-    let long_is_ours = long_comment.as_ref().is_some_and(|c| {
-        c.as_deref()
-            .is_some_and(|c| c.starts_with("-- decile job "))
-    });
-    let foreign = match long_comment {
-        Some(_) if !long_is_ours => Some(long),
-        _ => {
-            let profile_exists = comment_of(&profile)
-                .map_err(DecileRunError::sql(job))?
-                .is_some();
-            (profile_exists && !long_is_ours).then_some(profile)
-        }
+    let profile_comment = comment_of(&profile).map_err(DecileRunError::sql(job))?;
+    let long_is_ours = marked(&long_comment);
+    let foreign = if long_comment.is_some() && !long_is_ours {
+        Some(long)
+    } else if profile_comment.is_some() && !marked(&profile_comment) && !long_is_ours {
+        Some(profile)
+    } else {
+        None
     };
     match foreign {
         Some(table) => Err(DecileRunError::Catalog {
@@ -179,6 +181,9 @@ fn check_outputs_are_ours(conn: &Connection, job: &DecileJob) -> Result<(), Deci
         None => Ok(()),
     }
 }
+
+/// How the comments of a decile run's output tables start.
+const DECILE_MARK: &str = "-- decile job ";
 
 /// The as-of date the job would use now (resolving [`AsOf::Latest`] from the data).
 pub fn resolve_as_of(conn: &Connection, job: &DecileJob) -> Result<NaiveDate, DecileRunError> {
@@ -263,6 +268,15 @@ pub fn run_decile_job(
         execute_one(
             &tx,
             &format!("COMMENT ON TABLE {long} IS {}", quote_literal(&script)),
+            [],
+        )?;
+        let profile_mark = format!("{DECILE_MARK}{} (profile table)", job.name);
+        execute_one(
+            &tx,
+            &format!(
+                "COMMENT ON TABLE {profile} IS {}",
+                quote_literal(&profile_mark)
+            ),
             [],
         )?;
         let mut stmt = prepare_one(
@@ -448,5 +462,21 @@ mod tests {
         run_decile_job(&conn, &job).unwrap();
         // Its own tables are replaced on the next run.
         run_decile_job(&conn, &job).unwrap();
+    }
+
+    /// Dropping one of a run's two tables leaves the other still the job's: the next
+    /// run replaces it instead of refusing it as the user's.
+    #[test]
+    fn a_run_replaces_its_own_table_when_the_partner_was_dropped() {
+        let (name, text) = decile_jobs::STARTER_JOBS[0];
+        let job = decile_jobs::parse_job(Path::new(name), text).unwrap();
+        for dropped in [job.long_table(), job.profile_table()] {
+            let conn = sample_db();
+            run_decile_job(&conn, &job).unwrap();
+            conn.execute_batch(&format!("DROP TABLE {dropped}"))
+                .unwrap();
+            let summary = run_decile_job(&conn, &job).unwrap();
+            assert!(summary.long_rows > 0 && summary.profile_rows > 0);
+        }
     }
 }
