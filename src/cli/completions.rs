@@ -16,6 +16,7 @@ use clap_complete::Shell;
 
 use super::Cli;
 use crate::engine::{Database, catalog};
+use crate::scheduler::registry::Registry;
 use crate::workspace::definitions::{self, DefinitionFolder};
 use crate::workspace::paths;
 
@@ -38,7 +39,8 @@ pub struct CompleteArgs {
 pub enum NameKind {
     /// Tables and views of the workspace database (`schema.name` outside `main`).
     Tables,
-    /// Jobs `--run-schedule --job` accepts: schedules and decile jobs.
+    /// Jobs `--run-schedule --job` accepts: every job of the job registry
+    /// (decile jobs, job files, and whatever kinds the registry learns).
     Jobs,
     Deciles,
     Queries,
@@ -66,8 +68,7 @@ impl NameKind {
     /// The definition folders this kind lists.
     fn folders(self) -> Vec<&'static DefinitionFolder> {
         let names: &[&str] = match self {
-            NameKind::Tables => &[],
-            NameKind::Jobs => &[paths::folders::SCHEDULES, paths::folders::DECILES],
+            NameKind::Tables | NameKind::Jobs => &[],
             other => return definitions::folder(other.name()).into_iter().collect(),
         };
         names
@@ -375,6 +376,11 @@ fn workspace_root(target: &Path) -> std::path::PathBuf {
 pub fn names(root: &Path, kind: NameKind) -> Vec<String> {
     let mut out = match kind {
         NameKind::Tables => table_names(root),
+        NameKind::Jobs => Registry::load(root)
+            .jobs
+            .into_iter()
+            .map(|j| j.name)
+            .collect(),
         _ => kind
             .folders()
             .into_iter()
@@ -431,19 +437,23 @@ mod tests {
     }
 
     #[test]
-    fn jobs_are_schedules_and_decile_jobs() {
+    fn jobs_are_the_registry_jobs_not_schedules() {
         let dir = tempfile::tempdir().unwrap();
-        for f in [
-            "deciles/a.toml",
-            "schedules/b.toml",
-            "schedules/a.toml",
-            "segments/s.toml",
+        let decile = crate::workspace::decile_jobs::STARTER_JOBS[0].1;
+        for (f, text) in [
+            ("deciles/miles.toml", decile),
+            (
+                "jobs/nightly.toml",
+                "kind = \"chain\"\nsteps = [\"miles\"]\n",
+            ),
+            ("schedules/every_day.toml", ""),
+            ("segments/s.toml", ""),
         ] {
             let p = dir.path().join(f);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, "").unwrap();
+            std::fs::write(p, text).unwrap();
         }
-        assert_eq!(names(dir.path(), NameKind::Jobs), ["a", "b"]);
+        assert_eq!(names(dir.path(), NameKind::Jobs), ["miles", "nightly"]);
         assert_eq!(names(dir.path(), NameKind::Segments), ["s"]);
         assert!(names(dir.path(), NameKind::Tables).is_empty());
     }
