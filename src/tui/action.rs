@@ -119,7 +119,7 @@ actions! {
     EditJob => "edit-job", "edit", "Edit the job file (comments kept)";
     NewJob => "new-job", "new", "New job (a copy of the selected one)";
     // Schedules
-    ToggleSchedule => "toggle-schedule", "enable/disable", "Enable or disable the schedule (enabling lifts a quarantine; the file keeps its comments)";
+    ToggleSchedule => "toggle-schedule", "enable/disable", "Enable or disable (enabling lifts a quarantine)";
 }
 
 use Action as A;
@@ -282,7 +282,7 @@ pub const IN_CONTEXT: &[(Context, Action, &str, &str)] = &[
         C::Schedules,
         A::EditJob,
         "frequency",
-        "Edit the frequency inline, e.g. daily at 03:00 (Enter saves, Esc cancels)",
+        "Edit the frequency inline (Enter saves, Esc cancels)",
     ),
     (
         C::Schedules,
@@ -300,7 +300,7 @@ pub const IN_CONTEXT: &[(Context, Action, &str, &str)] = &[
         C::Schedules,
         A::Select,
         "details",
-        "Show the selected run in full (error, tables, parameters)",
+        "Show the selected run in full, its error too",
     ),
     (
         C::Schedules,
