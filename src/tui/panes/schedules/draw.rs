@@ -75,10 +75,9 @@ fn state_text(p: &SchedulesPane, row: &Row) -> String {
         );
     }
     match row.state {
-        State::Enabled if row.failures > 0 => format!(
-            "enabled ({}/{} failed)",
-            row.failures, row.quarantine_after
-        ),
+        State::Enabled if row.failures > 0 => {
+            format!("enabled ({}/{} failed)", row.failures, row.quarantine_after)
+        }
         State::Enabled => "enabled".into(),
         State::Disabled => "disabled".into(),
         State::Quarantined { failures } => format!("quarantined ({failures} failed)"),
