@@ -420,7 +420,16 @@ fn help_lists_every_binding() {
 #[test]
 fn later_tabs_say_what_they_will_hold() {
     let mut h = Harness::new();
-    for (i, name) in [(4, "dashboard"), (5, "segments"), (6, "schedules")] {
+    // The Schedules tab is built: with no schedules it says how to add one.
+    h.alt('6');
+    h.settle();
+    let s = h.draw();
+    assert!(
+        s.contains("No schedules in") && s.contains("To add one"),
+        "{s}"
+    );
+    insta::assert_snapshot!("tab_schedules", h.stable_screen());
+    for (i, name) in [(4, "dashboard"), (5, "segments")] {
         h.alt(char::from_digit(i, 10).unwrap());
         let s = h.draw();
         assert!(

@@ -17,14 +17,14 @@ fn write(root: &std::path::Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-/// The next Started/Finished event, skipping Idle.
+/// The next Started/Finished event, skipping Idle and Progress.
 fn next(rx: &Receiver<Event>) -> Event {
     loop {
         match rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the scheduler went quiet")
         {
-            Event::Idle => continue,
+            Event::Idle | Event::Progress { .. } => continue,
             e => return e,
         }
     }

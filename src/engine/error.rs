@@ -11,7 +11,9 @@ pub enum EngineError {
     /// DuckDB rejected or failed a statement; the message is DuckDB's own.
     #[error("{0}")]
     Sql(String),
-    /// The query was interrupted on request.
+    /// The work was stopped on request. Only code that knows a cancel was asked for (a
+    /// worker's cancel flag, set before DuckDB's interrupt) says so; a DuckDB error is
+    /// never read for it.
     #[error("query cancelled")]
     Cancelled,
     /// A file or folder could not be read or written.
@@ -27,13 +29,20 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// Wraps a DuckDB error, recognising interrupts.
+    /// Wraps a DuckDB error as DuckDB words it. Whether it came from a cancel is not
+    /// read from its text: the caller that asked for the cancel knows (see
+    /// [`EngineError::or_cancelled`]).
     pub fn from_duckdb(err: duckdb::Error) -> Self {
-        let msg = err.to_string();
-        if msg.contains("INTERRUPT") || msg.contains("Interrupted") {
+        EngineError::Sql(err.to_string())
+    }
+
+    /// This error, or [`EngineError::Cancelled`] when `cancel_requested` (a cancel was
+    /// asked for before the work failed, so the failure is its interrupt).
+    pub fn or_cancelled(self, cancel_requested: bool) -> Self {
+        if cancel_requested {
             EngineError::Cancelled
         } else {
-            EngineError::Sql(msg)
+            self
         }
     }
 
@@ -91,6 +100,25 @@ fn lock_holder(msg: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error is never taken for a cancel because of its words; only the flag decides.
+    #[test]
+    fn interrupt_words_do_not_make_a_cancel() {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let err = conn
+            .execute_batch("SELECT error('INTERRUPT Error: Interrupted!')")
+            .unwrap_err();
+        let e = EngineError::from_duckdb(err);
+        assert!(
+            matches!(e, EngineError::Sql(ref m) if m.contains("Interrupted")),
+            "{e:?}"
+        );
+        assert!(matches!(e.or_cancelled(true), EngineError::Cancelled));
+        assert!(matches!(
+            EngineError::Sql("x".into()).or_cancelled(false),
+            EngineError::Sql(_)
+        ));
+    }
 
     #[test]
     fn lock_message_names_the_holder() {

@@ -2,6 +2,11 @@
 //! connection, reports progress, and can be cancelled for real through
 //! DuckDB's interrupt handle.
 //!
+//! Cancellation is typed: [`QueryHandle::cancel`] sets the request's flag before
+//! it interrupts DuckDB, and an error that follows a set flag is reported as
+//! cancelled ([`QueryOutcome::Cancelled`], [`EngineError::Cancelled`]); any other
+//! error is a failure, whatever its words.
+//!
 //! Nothing here holds a whole result: a query returns its first page (at most
 //! `first_page_rows` rows) and, when more exist, the exact total is counted in
 //! the background. Later pages are fetched on demand by re-running the query
@@ -38,16 +43,17 @@ pub enum QueryEvent {
         id: RequestId,
         outcome: QueryOutcome,
     },
-    /// The exact row count of a result whose first page was truncated.
+    /// The exact row count of a result whose first page was truncated
+    /// ([`EngineError::Cancelled`] when the count was cancelled).
     Count {
         id: RequestId,
-        total: Result<u64, String>,
+        total: Result<u64, EngineError>,
     },
-    /// A page fetched with [`spawn_page`].
+    /// A page fetched with [`spawn_page`] ([`EngineError::Cancelled`] when cancelled).
     Page {
         id: RequestId,
         offset: u64,
-        result: Result<RecordBatch, String>,
+        result: Result<RecordBatch, EngineError>,
     },
 }
 
@@ -151,7 +157,7 @@ pub fn spawn_query(
             panic_sink(if answered {
                 QueryEvent::Count {
                     id,
-                    total: Err(message),
+                    total: Err(EngineError::Sql(message)),
                 }
             } else {
                 QueryEvent::Done {
@@ -178,17 +184,15 @@ pub fn spawn_page(
         id,
         sink,
         move |conn, ctx| {
-            let result = fetch_page(conn, &source, offset, limit).map_err(|e| match e {
-                EngineError::Cancelled => "cancelled".to_string(),
-                other => other.to_string(),
-            });
+            let result = fetch_page(conn, &source, offset, limit)
+                .map_err(|e| e.or_cancelled(ctx.cancel_requested()));
             (ctx.sink)(QueryEvent::Page { id, offset, result });
         },
         move |message, _| {
             panic_sink(QueryEvent::Page {
                 id,
                 offset,
-                result: Err(message),
+                result: Err(EngineError::Sql(message)),
             })
         },
     )
@@ -200,6 +204,13 @@ struct WorkerCtx<'a> {
     cancelled: &'a AtomicBool,
     /// Set once `Done` was sent (a panic after it must not send a second one).
     answered: &'a AtomicBool,
+}
+
+impl WorkerCtx<'_> {
+    /// Whether a cancel was asked for (the flag is set before DuckDB is interrupted).
+    fn cancel_requested(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
 }
 
 /// `on_panic` gets the panic's message and whether `Done` was already sent.
@@ -295,8 +306,7 @@ fn run_query(conn: &Connection, id: RequestId, sql: &str, opts: QueryOptions, ct
     let started = Instant::now();
     let outcome = match execute_script(conn, sql, opts.first_page_rows) {
         Ok(outcome) => outcome,
-        Err(EngineError::Cancelled) => QueryOutcome::Cancelled,
-        Err(_) if ctx.cancelled.load(Ordering::SeqCst) => QueryOutcome::Cancelled,
+        Err(_) if ctx.cancel_requested() => QueryOutcome::Cancelled,
         Err(e) => QueryOutcome::Failed(e.to_string()),
     };
     let outcome = with_elapsed(outcome, started.elapsed());
@@ -309,7 +319,7 @@ fn run_query(conn: &Connection, id: RequestId, sql: &str, opts: QueryOptions, ct
     ctx.answered.store(true, Ordering::SeqCst);
     (ctx.sink)(QueryEvent::Done { id, outcome });
     if let (Some(source), true) = (count_source, opts.count_when_truncated) {
-        let total = count_rows(conn, &source).map_err(|e| e.to_string());
+        let total = count_rows(conn, &source).map_err(|e| e.or_cancelled(ctx.cancel_requested()));
         (ctx.sink)(QueryEvent::Count { id, total });
     }
 }
@@ -514,6 +524,55 @@ mod tests {
         assert!(count_rows(db.conn(), "select 1").is_ok());
     }
 
+    /// Only a requested cancel makes a cancelled outcome: an error that merely says
+    /// "interrupt" (here one raised by the query itself) is a failure with its words.
+    #[test]
+    fn an_error_mentioning_an_interrupt_is_a_failure_not_a_cancel() {
+        let db = Database::open_in_memory().unwrap();
+        let (sink, rx) = channel_sink();
+        spawn_query(
+            db.clone_conn().unwrap(),
+            8,
+            "select error('INTERRUPT Error: Interrupted!')".into(),
+            QueryOptions::default(),
+            sink,
+        );
+        match wait_done(&rx) {
+            QueryOutcome::Failed(m) => assert!(m.contains("Interrupted!"), "{m}"),
+            other => panic!("a failure expected, got {other:?}"),
+        }
+    }
+
+    /// A cancelled count arrives as a typed cancel, not as DuckDB's message.
+    #[test]
+    fn a_cancelled_count_is_typed() {
+        let db = Database::open_in_memory().unwrap();
+        let (sink, rx) = channel_sink();
+        let handle = spawn_query(
+            db.clone_conn().unwrap(),
+            9,
+            "select i from range(1000000000000) t(i) where i % 7 = 3".into(),
+            QueryOptions {
+                first_page_rows: 10,
+                count_when_truncated: true,
+            },
+            sink,
+        );
+        assert!(matches!(wait_done(&rx), QueryOutcome::Rows(_)));
+        std::thread::sleep(Duration::from_millis(200));
+        handle.cancel();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(60)).unwrap() {
+                QueryEvent::Progress { .. } => continue,
+                QueryEvent::Count { id: 9, total } => {
+                    assert!(matches!(total, Err(EngineError::Cancelled)), "{total:?}");
+                    break;
+                }
+                other => panic!("count expected, got {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn a_panicking_job_reports_its_message_and_finishes() {
         let db = Database::open_in_memory().unwrap();
@@ -568,7 +627,7 @@ mod tests {
         assert_eq!(page.batch.num_rows(), 100);
         assert_eq!(page.total, RowCount::AtLeast(100));
         match rx.recv_timeout(Duration::from_secs(60)).unwrap() {
-            QueryEvent::Count { id: 1, total } => assert_eq!(total, Ok(12345)),
+            QueryEvent::Count { id: 1, total } => assert_eq!(total.unwrap(), 12345),
             other => panic!("count expected, got {other:?}"),
         }
         let source = page.source.unwrap();

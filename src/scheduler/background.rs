@@ -5,6 +5,12 @@
 //!
 //! It uses the same [`runner`] as `clvdesk --run-schedule`, so the app and cron agree on
 //! what is due and record runs the same way.
+//!
+//! While a job runs, a second thread reports [`Event::Progress`] a few times a second
+//! (DuckDB's estimate for the statement running on the scheduler's connection, when it
+//! has one), so the app's status line can show the job's elapsed time and progress.
+//! Cancel is typed: [`Handle::cancel_running`] sets the job's [`Cancel`] flag before it
+//! interrupts DuckDB, and the runner reports an error after that as cancelled.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +20,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use chrono::Utc;
-use duckdb::Connection;
+use duckdb::{Connection, ProgressHandle};
 
 use super::job::Cancel;
 use super::runlog;
@@ -28,6 +34,9 @@ pub enum Event {
     Recovered(usize),
     /// A run started (its run log row exists).
     Started(PlannedRun),
+    /// The running job is still running: sent every [`PROGRESS_EVERY`] while it runs.
+    /// `percent` is DuckDB's estimate (0..=100) for the statement running now.
+    Progress { job: String, percent: Option<f64> },
     /// A run ended.
     Finished(Box<RunReport>),
     /// The definitions could not be used (broken file, unknown job) or the run log
@@ -98,16 +107,25 @@ impl Drop for Handle {
 /// How often the thread looks at the schedules when nothing wakes it.
 pub const POLL: Duration = Duration::from_secs(30);
 
+/// How often a running job's [`Event::Progress`] is sent.
+pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// The callback events go to (called from the scheduler's threads).
+type Notify = Arc<dyn Fn(Event) + Send + Sync>;
+
 /// Starts the scheduler on `conn` (a clone of the app's connection) for the workspace
 /// at `root`. `notify` is called from the scheduler thread.
 pub fn spawn(
     conn: Connection,
     root: PathBuf,
     poll: Duration,
-    notify: impl Fn(Event) + Send + 'static,
+    notify: impl Fn(Event) + Send + Sync + 'static,
 ) -> Handle {
     let (tx, rx) = channel();
     let cancel = Cancel::new(&conn);
+    // Progress tracking is a per-connection client setting; failing to enable it only
+    // loses the percentage (the elapsed time is still reported).
+    let _ = conn.set_query_progress_tracking(true);
     let running = Arc::new(Mutex::new(None));
     let stopping = Arc::new(AtomicBool::new(false));
     let worker = Worker {
@@ -116,7 +134,7 @@ pub fn spawn(
         cancel: cancel.clone(),
         running: running.clone(),
         stopping: stopping.clone(),
-        notify: Box::new(notify),
+        notify: Arc::new(notify),
     };
     let thread = std::thread::Builder::new()
         .name("clvdesk-scheduler".into())
@@ -137,7 +155,7 @@ struct Worker {
     cancel: Cancel,
     running: Arc<Mutex<Option<String>>>,
     stopping: Arc<AtomicBool>,
-    notify: Box<dyn Fn(Event) + Send>,
+    notify: Notify,
 }
 
 impl Worker {
@@ -209,7 +227,14 @@ impl Worker {
             *g = Some(run.job.clone());
         }
         (self.notify)(Event::Started(run.clone()));
-        let result = runner::execute(&self.conn, &self.root, &defs.registry, run, &self.cancel);
+        let done = AtomicBool::new(false);
+        let (progress, notify) = (self.conn.progress_handle(), self.notify.clone());
+        let result = std::thread::scope(|s| {
+            s.spawn(|| report_progress(progress, notify, &run.job, &done));
+            let result = runner::execute(&self.conn, &self.root, &defs.registry, run, &self.cancel);
+            done.store(true, Ordering::SeqCst);
+            result
+        });
         if let Ok(mut g) = self.running.lock() {
             *g = None;
         }
@@ -218,5 +243,27 @@ impl Worker {
             Err(e) => (self.notify)(Event::Problem(format!("run log: {e}"))),
         }
         !self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// Sends [`Event::Progress`] for `job` until `done`.
+fn report_progress(progress: ProgressHandle, notify: Notify, job: &str, done: &AtomicBool) {
+    let step = Duration::from_millis(50);
+    let mut waited = Duration::ZERO;
+    while !done.load(Ordering::SeqCst) {
+        std::thread::sleep(step);
+        waited += step;
+        if waited < PROGRESS_EVERY || done.load(Ordering::SeqCst) {
+            continue;
+        }
+        waited = Duration::ZERO;
+        let percent = progress
+            .query_progress()
+            .percentage()
+            .filter(|p| (0.0..=100.0).contains(p));
+        notify(Event::Progress {
+            job: job.to_string(),
+            percent,
+        });
     }
 }

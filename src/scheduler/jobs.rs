@@ -2,7 +2,8 @@
 //!
 //! [`run_decile_job`] is the one implementation of a decile run: the Deciles pane
 //! (on a worker connection, cancelled with the connection's interrupt handle) and
-//! the headless schedule runner both call it.
+//! the headless schedule runner both call it. Whether a failed run was cancelled is
+//! not read from its error: the caller that cancelled knows (its cancel flag).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -58,12 +59,6 @@ impl DecileRunError {
             job: job.name.clone(),
             source,
         }
-    }
-
-    /// Whether the run was stopped by an interrupt (cancel).
-    pub fn is_interrupted(&self) -> bool {
-        matches!(self, DecileRunError::Sql { source, .. }
-            if source.to_string().to_ascii_lowercase().contains("interrupt"))
     }
 }
 

@@ -9,7 +9,6 @@ use super::job::{Job, JobContext, JobError, JobKind, JobOutcome, merge_params};
 use super::jobs::{DecileRunError, plan_decile_job, run_decile_job};
 use super::registry::Registry;
 use crate::analytics::deciles::DecileJob;
-use crate::engine::EngineError;
 use crate::engine::clv_job::{ClvJobError, ClvSpec, run_and_save};
 use crate::sql::quote_ident;
 
@@ -58,8 +57,8 @@ pub fn run(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<JobOu
         }
         JobKind::Clv(spec) => {
             probe_clv(job, spec, &ctx)?;
+            // A cancel is known from the job's Cancel flag, never from the error.
             let (report, fit_id) = run_and_save(ctx.conn, spec).map_err(|e| match e {
-                ClvJobError::Engine(EngineError::Cancelled) => JobError::Cancelled,
                 ClvJobError::Usage(reason) => InvalidFile::new(&job.file, None, reason).into(),
                 other => ctx.cancel.classify(&job.name, other),
             })?;

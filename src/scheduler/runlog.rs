@@ -251,17 +251,30 @@ pub fn history(
     schedule: Option<&str>,
     limit: usize,
 ) -> Result<Vec<RunRecord>, EngineError> {
-    select(conn, schedule, None, limit)
+    select(conn, schedule, None, None, limit)
+}
+
+/// The latest `limit` runs of `schedule` and the manual runs ("run now") of its `job`,
+/// newest first: what the Schedules tab shows as the schedule's history.
+pub fn schedule_history(
+    conn: &Connection,
+    schedule: &str,
+    job: &str,
+    limit: usize,
+) -> Result<Vec<RunRecord>, EngineError> {
+    select(conn, Some(schedule), Some(job), None, limit)
 }
 
 /// One run, by id.
 pub fn run(conn: &Connection, id: i64) -> Result<Option<RunRecord>, EngineError> {
-    Ok(select(conn, None, Some(id), 1)?.into_iter().next())
+    Ok(select(conn, None, None, Some(id), 1)?.into_iter().next())
 }
 
+/// Runs of `schedule` (and, with `manual_job`, manual runs of that job too), or run `id`.
 fn select(
     conn: &Connection,
     schedule: Option<&str>,
+    manual_job: Option<&str>,
     id: Option<i64>,
     limit: usize,
 ) -> Result<Vec<RunRecord>, EngineError> {
@@ -269,13 +282,16 @@ fn select(
         "SELECT run_id, job, kind, schedule, coalesce(run_trigger, 'manual'), slot_at, started_at,
                 finished_at, status, rows, error, tables, summary, parameters
            FROM clvdesk_meta.run_log
-          WHERE (? IS NULL OR schedule = ?) AND (? IS NULL OR run_id = ?)
+          WHERE (? IS NULL OR schedule = ?
+                 OR (schedule IS NULL AND run_trigger = 'manual' AND job = ?))
+            AND (? IS NULL OR run_id = ?)
           ORDER BY run_id DESC LIMIT ?",
     )?;
     let rows = stmt.query_map(
         params![
             schedule,
             schedule,
+            manual_job,
             id,
             id,
             i64::try_from(limit).unwrap_or(i64::MAX)

@@ -118,6 +118,8 @@ actions! {
     OpenSql => "open-sql", "open SQL", "Open the generated SQL in the SQL tab";
     EditJob => "edit-job", "edit", "Edit the job file (comments kept)";
     NewJob => "new-job", "new", "New job (a copy of the selected one)";
+    // Schedules
+    ToggleSchedule => "toggle-schedule", "enable/disable", "Enable or disable (enabling lifts a quarantine)";
 }
 
 use Action as A;
@@ -248,6 +250,64 @@ pub const IN_CONTEXT: &[(Context, Action, &str, &str)] = &[
     (C::Clv, A::PageDown, "page down", "Ten customers down"),
     (C::Clv, A::Top, "top", "First of the top customers"),
     (C::Clv, A::Bottom, "bottom", "Last of the top customers"),
+    // Schedules
+    (
+        C::Schedules,
+        A::Up,
+        "up",
+        "Previous schedule, or previous run in the history",
+    ),
+    (
+        C::Schedules,
+        A::Down,
+        "down",
+        "Next schedule, or next run in the history",
+    ),
+    (C::Schedules, A::PageUp, "page up", "Ten up"),
+    (C::Schedules, A::PageDown, "page down", "Ten down"),
+    (C::Schedules, A::Top, "top", "First schedule / newest run"),
+    (
+        C::Schedules,
+        A::Bottom,
+        "bottom",
+        "Last schedule / oldest run",
+    ),
+    (
+        C::Schedules,
+        A::RunJob,
+        "run now",
+        "Run the schedule's job now (recorded as a manual run)",
+    ),
+    (
+        C::Schedules,
+        A::EditJob,
+        "frequency",
+        "Edit the frequency inline (Enter saves, Esc cancels)",
+    ),
+    (
+        C::Schedules,
+        A::Cancel,
+        "cancel run",
+        "Cancel the job the scheduler is running",
+    ),
+    (
+        C::Schedules,
+        A::FocusNext,
+        "history",
+        "Move between the schedules and the run history",
+    ),
+    (
+        C::Schedules,
+        A::Select,
+        "details",
+        "Show the selected run in full, its error too",
+    ),
+    (
+        C::Schedules,
+        A::Refresh,
+        "reload",
+        "Read the schedule files and the run log again",
+    ),
 ];
 
 impl Action {

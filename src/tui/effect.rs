@@ -25,6 +25,11 @@ pub enum Msg {
     Signal(crate::tui::signals::Signal),
     /// The background scheduler's event (a run started or finished, a problem).
     Schedule(crate::scheduler::background::Event),
+    /// The schedules and run history read for the Schedules tab ([`ScheduleRequest::Read`]).
+    SchedulesRead {
+        id: RequestId,
+        result: Result<Box<crate::tui::panes::schedules::model::Overview>, String>,
+    },
     /// Redraw (elapsed times) while something runs.
     Tick,
 }
@@ -38,6 +43,9 @@ impl fmt::Debug for Msg {
             Msg::Task { id, result } => write!(f, "Task({id}, {result:?})"),
             Msg::Signal(s) => write!(f, "Signal({})", s.name()),
             Msg::Schedule(e) => write!(f, "Schedule({e:?})"),
+            Msg::SchedulesRead { id, result } => {
+                write!(f, "SchedulesRead({id}, ok={})", result.is_ok())
+            }
             Msg::Tick => f.write_str("Tick"),
         }
     }
@@ -103,6 +111,43 @@ pub enum Effect {
     Suspend,
     /// Paint the whole screen again (after the process was stopped and continued).
     Repaint,
+    /// Ask the background scheduler for something, or read what the Schedules tab shows.
+    Schedule {
+        owner: usize,
+        request: ScheduleRequest,
+    },
+}
+
+/// What reaches a pane from the background scheduler ([`Msg::Schedule`]) or from a
+/// [`ScheduleRequest::Read`] it asked for ([`Msg::SchedulesRead`]).
+pub enum ScheduleUpdate<'a> {
+    Event(&'a crate::scheduler::background::Event),
+    Read {
+        id: RequestId,
+        result: Result<Box<crate::tui::panes::schedules::model::Overview>, String>,
+    },
+}
+
+/// What the Schedules tab asks of the app's background scheduler.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScheduleRequest {
+    /// Read the schedule files, their state and the run history of `history_of` (a
+    /// schedule name; the first schedule when `None`) on a worker; the answer comes back
+    /// as [`Msg::SchedulesRead`] with `id`.
+    Read {
+        id: RequestId,
+        history_of: Option<String>,
+    },
+    /// Run `job` now, recorded as a manual run.
+    RunNow {
+        job: String,
+        params: crate::scheduler::schedule::Params,
+    },
+    /// Cancel the job the scheduler runs now.
+    CancelRunning,
+    /// A schedule file was saved: look at the schedules again. `reenabled` names a
+    /// schedule whose quarantine is lifted (failures before now stop counting).
+    Changed { reenabled: Option<String> },
 }
 
 impl fmt::Debug for Effect {
@@ -119,6 +164,7 @@ impl fmt::Debug for Effect {
             Effect::Quit => f.write_str("Quit"),
             Effect::Suspend => f.write_str("Suspend"),
             Effect::Repaint => f.write_str("Repaint"),
+            Effect::Schedule { request, .. } => write!(f, "Schedule({request:?})"),
         }
     }
 }

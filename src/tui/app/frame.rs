@@ -139,6 +139,10 @@ impl App {
             ));
             left.push(Span::styled(" ", t.get(Slot::Status)));
         }
+        if let Some(run) = self.background_status() {
+            left.push(Span::styled(format!(" {run} "), t.get(Slot::StatusBusy)));
+            left.push(Span::styled(" ", t.get(Slot::Status)));
+        }
         match &self.notice {
             Some(n) if n.error => left.push(Span::styled(
                 format!(" {} ", n.text),

@@ -77,7 +77,7 @@ impl App {
                         let _ = self.tx.send(Msg::Query(QueryEvent::Page {
                             id,
                             offset,
-                            result: Err(err.to_string()),
+                            result: Err(err),
                         }));
                     }
                 }
@@ -112,6 +112,7 @@ impl App {
             Effect::Quit => self.request_quit(),
             Effect::Suspend => self.terminal_effects.push(Effect::Suspend),
             Effect::Repaint => self.terminal_effects.push(Effect::Repaint),
+            Effect::Schedule { owner, request } => self.schedule_effect(owner, request),
         }
     }
 
@@ -138,12 +139,11 @@ impl App {
                 let _ = progress_tx.send(Msg::TaskProgress { id, percent });
             },
             move |conn, cancelled| {
+                // The cancel flag is set before DuckDB is interrupted: an error after it
+                // is the cancel; any other error is a failure, whatever it says.
                 let result = match job(conn) {
                     Ok(v) => TaskResult::Done(v),
                     Err(_) if cancelled.load(Ordering::SeqCst) => TaskResult::Cancelled,
-                    Err(e) if e.contains("INTERRUPT") || e.contains("query cancelled") => {
-                        TaskResult::Cancelled
-                    }
                     Err(e) => TaskResult::Failed(e),
                 };
                 let _ = tx.send(Msg::Task { id, result });

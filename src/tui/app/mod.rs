@@ -96,6 +96,8 @@ pub struct App {
     keymap_hint: String,
     /// The background scheduler (stopped, its running job cancelled, on shutdown).
     scheduler: Option<crate::scheduler::background::Handle>,
+    /// The job the background scheduler runs now (status line).
+    pub background: Option<panes::schedules::model::RunningJob>,
 }
 
 /// The workspace's own theme choice (`.clvdesk/app.toml`).
@@ -177,6 +179,7 @@ impl App {
             tab_areas: Vec::new(),
             keymap_hint,
             scheduler: None,
+            background: None,
         };
         let poll = Duration::from_secs(u64::from(settings.refresh.scheduler_seconds));
         match schedules::start(&app.workspace, poll, app.tx.clone()) {
@@ -272,11 +275,8 @@ impl App {
                 }
             }
             Msg::Signal(s) => self.on_signal(s),
-            Msg::Schedule(ev) => {
-                if let Some(n) = schedules::notice(&ev) {
-                    self.notice = Some(n);
-                }
-            }
+            Msg::Schedule(ev) => self.on_schedule_event(ev),
+            Msg::SchedulesRead { id, result } => self.on_schedules_read(id, result),
             Msg::Tick => {}
         }
         self.run_effects();

@@ -24,6 +24,7 @@ pub mod editor;
 pub mod help;
 pub mod placeholder;
 pub mod results;
+pub mod schedules;
 pub mod sql;
 
 use std::any::Any;
@@ -35,7 +36,9 @@ use ratatui::layout::Rect;
 
 use crate::engine::worker::{QueryEvent, RequestId};
 use crate::tui::action::Action;
-use crate::tui::effect::{Effect, Job, Notice, Overlay, TaskResult};
+use crate::tui::effect::{
+    Effect, Job, Notice, Overlay, ScheduleRequest, ScheduleUpdate, TaskResult,
+};
 use crate::tui::keymap::{Context, Keymap};
 use crate::tui::theme::Theme;
 
@@ -152,6 +155,15 @@ impl Ctx<'_> {
         self.effects.push(Effect::Cancel(id));
     }
 
+    /// Ask the app's background scheduler (run now, cancel, read schedules); a read's
+    /// answer arrives in [`Pane::on_schedule`].
+    pub fn schedule(&mut self, request: ScheduleRequest) {
+        self.effects.push(Effect::Schedule {
+            owner: self.owner,
+            request,
+        });
+    }
+
     pub fn effect(&mut self, e: Effect) {
         self.effects.push(e);
     }
@@ -210,6 +222,10 @@ pub trait Pane {
     /// The result of a [`Ctx::task`] this pane started.
     fn on_task(&mut self, _id: RequestId, _result: TaskResult, _ctx: &mut Ctx) {}
 
+    /// The background scheduler's events (every pane gets them) and the answer to a
+    /// [`ScheduleRequest::Read`] this pane asked for.
+    fn on_schedule(&mut self, _update: ScheduleUpdate, _ctx: &mut Ctx) {}
+
     /// The answer to an overlay this pane opened.
     fn on_answer(&mut self, _answer: crate::tui::effect::Answer, _ctx: &mut Ctx) {}
 
@@ -244,7 +260,7 @@ pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
         Box::new(clv::ClvPane::new(init)),
         Box::new(placeholder::dashboard()),
         Box::new(placeholder::segments()),
-        Box::new(placeholder::schedules()),
+        Box::new(schedules::SchedulesPane::new(init)),
     ]
 }
 

@@ -202,31 +202,3 @@ pub fn segments() -> Placeholder {
         ],
     }
 }
-
-pub fn schedules() -> Placeholder {
-    Placeholder {
-        title: "Schedules",
-        context: Context::Schedules,
-        summary: "Due schedules (schedules/*.toml) run in the background while the app is open (the status line says when) and headless from cron; this tab does not list them yet:",
-        today: &[
-            Today::Cli(
-                "--run-schedule",
-                "runs what is due (from cron or a systemd timer)",
-            ),
-            Today::Cli("--run-schedule --job NAME --force", "runs one job now"),
-            Today::Tab(
-                Action::Tab2,
-                Some((Context::Deciles, Action::RunJob)),
-                "runs the selected decile job now",
-            ),
-            Today::Tab(
-                Action::Tab3,
-                Some((Context::Clv, Action::RunJob)),
-                "refits the CLV model now",
-            ),
-        ],
-        planned: &[
-            "Schedules with next and last run, run history with errors, run now, enable / disable, cancel",
-        ],
-    }
-}

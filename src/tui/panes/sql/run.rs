@@ -2,6 +2,7 @@
 //! history, catalog reloads.
 
 use super::*;
+use crate::engine::EngineError;
 
 impl SqlPane {
     /// The SQL that Run would execute: the selection, or the statement under the cursor.
@@ -188,14 +189,13 @@ impl SqlPane {
                                 v.grid.move_rows(i64::MAX, n);
                             }
                         }
+                        Err(EngineError::Cancelled) => {
+                            v.want_bottom = false;
+                            v.count_error = Some("cancelled".into());
+                        }
                         Err(e) => {
                             v.want_bottom = false;
-                            v.count_error =
-                                Some(if e.contains("INTERRUPT") || e.contains("nterrupt") {
-                                    "cancelled".into()
-                                } else {
-                                    e
-                                });
+                            v.count_error = Some(e.to_string());
                         }
                     }
                     self.ensure_pages(ctx);
@@ -210,7 +210,7 @@ impl SqlPane {
                             v.insert_page(page, batch)
                         }
                         Ok(_) => {}
-                        Err(e) if e == "cancelled" => {}
+                        Err(EngineError::Cancelled) => {}
                         Err(e) => ctx.error(format!("Fetching rows failed: {e}")),
                     }
                     self.ensure_pages(ctx);
