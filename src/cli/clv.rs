@@ -18,8 +18,8 @@ use super::{Cli, open_workspace};
 use crate::analytics::clv::rfm::TxnSource;
 use crate::analytics::clv::{Horizon, SpendModel};
 use crate::engine::Database;
-use crate::engine::clv_job::{self, ClvJobError, ClvReport, ClvSpec, Stage};
-use crate::engine::clv_view;
+use crate::pipeline::clv::view as clv_view;
+use crate::pipeline::clv::{self as clv_job, ClvJobError, ClvReport, ClvSpec, Stage};
 use crate::sql::is_plain_name;
 use crate::workspace::{WorkspaceKind, data_file_reader};
 

@@ -2,10 +2,6 @@
 //! cancel and progress, paged results, catalog, exports. Knows no terminal.
 
 pub mod catalog;
-pub mod clv_job;
-pub mod clv_save;
-pub mod clv_tracking;
-pub mod clv_view;
 pub mod database;
 pub mod error;
 pub mod export;

@@ -13,9 +13,9 @@ use std::path::Path;
 
 use duckdb::{Connection, OptionalExt};
 
-use super::EngineError;
-use super::clv_job::{ClvJobError, ClvReport, ClvSpec, PRED_TABLE, predictions_sql};
-use super::export::{ExportFormat, copy_to};
+use super::{ClvJobError, ClvReport, ClvSpec, PRED_TABLE, predictions_sql};
+use crate::engine::EngineError;
+use crate::engine::export::{ExportFormat, copy_to};
 
 /// The workspace table the predictions are saved to.
 pub const PREDICTIONS_TABLE: &str = "clv_predictions";
@@ -98,7 +98,7 @@ pub fn save_to_workspace(
     }
     check_predictions_table(conn)?;
     store_predictions(conn, report)?;
-    let id = super::in_transaction(conn, |c| -> Result<i64, ClvJobError> {
+    let id = crate::engine::in_transaction(conn, |c| -> Result<i64, ClvJobError> {
         // Checked again inside the transaction: the table cannot change under us now.
         check_predictions_table(c)?;
         let (bg, gg) = (report.bgnbd.as_ref().ok(), report.spend.fitted());
@@ -128,7 +128,7 @@ pub fn save_to_workspace(
                     gg.map(|f| f.params.v),
                     gg.map(|f| f.log_likelihood),
                     report.clv_total,
-                    super::clv_view::report_json(report).to_string(),
+                    super::view::report_json(report).to_string(),
                     report.timings.total_ms,
                 ],
                 |r| r.get(0),
@@ -221,7 +221,7 @@ mod tests {
     use super::*;
     use crate::analytics::clv::{BgNbdParams, Horizon, Rfm, SpendModel};
     use crate::engine::Database;
-    use crate::engine::clv_job::{FitFailure, NumericStage, Periods, after_fits, fit_and_predict};
+    use crate::pipeline::clv::{FitFailure, NumericStage, Periods, after_fits, fit_and_predict};
 
     /// A fit record with a report of about `kb` kilobytes of tracking series.
     fn insert_fit(conn: &Connection, kb: usize) {

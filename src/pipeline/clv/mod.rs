@@ -11,19 +11,23 @@ use duckdb::arrow::array::{Array, Float64Array, Int64Array};
 use duckdb::{Connection, OptionalExt};
 use serde_json::Value;
 
-use super::EngineError;
+pub mod save;
+pub mod tracking;
+pub mod view;
+
 use crate::analytics::clv::rfm::{self, RfmQuery, TxnSource};
 use crate::analytics::clv::{
     self as math, BgNbdError, BgNbdFit, GammaGammaError, HoldoutCheck, Horizon, Hyp2f1Error,
     Prediction, Rfm, SpendModel, bgnbd,
 };
+use crate::engine::EngineError;
 
-pub use super::clv_save::{
+pub use save::{
     PREDICTIONS_TABLE, REPORT_BUDGET_BYTES, check_predictions_table, prune_reports,
     save_to_workspace, store_predictions, write_predictions_file,
 };
-use super::clv_tracking::tracking;
-pub use super::clv_tracking::{MAX_TRACKING_WEEKS, Tracking, tracking_weeks};
+use tracking::tracking;
+pub use tracking::{MAX_TRACKING_WEEKS, Tracking, tracking_weeks};
 
 /// What to fit and predict.
 #[derive(Debug, Clone, PartialEq)]
