@@ -9,6 +9,7 @@ pub mod format;
 pub mod info;
 pub mod ingest;
 pub mod migrations;
+pub mod sorted;
 pub mod sql;
 pub mod worker;
 
