@@ -18,14 +18,18 @@
 # 10/max(T) (its LL then differs by sum(x)·ln(scale)) and reports a mean, so both parameter
 # sets are evaluated here with the full formula of issue 5 on the unscaled summary.
 #
-# Env: SIZES ("100000 1000000"), OUT (/tmp/clvdesk-bench-clv), VENV (a venv with lifetimes,
-# created if missing: /tmp/clvdesk-lifetimes-venv), CLVDESK (the binary; default
+# Then the end-to-end comparison (see the section at the end): the whole `clvdesk clv` job
+# against pandas + lifetimes doing the same job, and the RFM summary against one plain
+# DuckDB aggregate.
+#
+# Env: SIZES ("100000 1000000"), OUT (/tmp/clvdesk-bench-clv), VENV (a venv with lifetimes and
+# duckdb, created if missing: ~/.cache/clvdesk-bench-venv), E2E_RUNS (3), CLVDESK (the binary; default
 # target/release/clvdesk under CARGO_TARGET_DIR or ./target), SEED (42), KEEP=1 reuses data.
 set -euo pipefail
 
 SIZES=${SIZES:-"100000 1000000"}
 OUT=${OUT:-/tmp/clvdesk-bench-clv}
-VENV=${VENV:-/tmp/clvdesk-lifetimes-venv}
+VENV=${VENV:-$HOME/.cache/clvdesk-bench-venv}
 SEED=${SEED:-42}
 BIN=${CLVDESK:-${CARGO_TARGET_DIR:-target}/release/clvdesk}
 
@@ -33,7 +37,7 @@ BIN=${CLVDESK:-${CARGO_TARGET_DIR:-target}/release/clvdesk}
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import lifetimes' 2>/dev/null; then
   echo "creating $VENV with lifetimes from PyPI" >&2
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q lifetimes >&2
+  "$VENV/bin/pip" install -q lifetimes duckdb >&2
 fi
 PY=$VENV/bin/python
 mkdir -p "$OUT"
@@ -114,4 +118,85 @@ for n in $SIZES; do
   secs=$("$PY" -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$end")
   echo "== $n customers"
   "$PY" "$OUT/lifetimes_fit.py" "$data/summary.csv" "$data/clv.json" "$secs"
+done
+
+# ---- End to end: the whole job on both sides, paired ----------------------------------
+# clvdesk: `clvdesk clv` on the transaction CSV with --out (the same command as above).
+# peer: pandas + lifetimes doing the same job in one process: read the CSV, the calibration
+# summary (frequency, recency, T in weeks, monetary value) and holdout purchases, both fits,
+# 12-month CLV at 1% a month, per-customer predictions written to CSV.
+# Each side is timed as a whole process (/usr/bin/time: wall, user+sys CPU, peak RSS);
+# E2E_RUNS pairs are interleaved and the median and best are printed with the load.
+cat > "$OUT/lifetimes_e2e.py" <<'PYEOF'
+import sys, warnings
+import numpy as np, pandas as pd
+from lifetimes import BetaGeoFitter, GammaGammaFitter
+from lifetimes.utils import calibration_and_holdout_data
+warnings.simplefilter("ignore")
+csv, cal, out = sys.argv[1], sys.argv[2], sys.argv[3]
+tx = pd.read_csv(csv, usecols=["member_id", "txn_date", "amount"], parse_dates=["txn_date"])
+tx = tx[tx.amount >= 0]
+end = tx.txn_date.max()
+s = calibration_and_holdout_data(tx, "member_id", "txn_date", calibration_period_end=cal,
+                                 observation_period_end=end, freq="W", freq_multiplier=1,
+                                 monetary_value_col="amount")
+bg = BetaGeoFitter()
+bg.fit(s.frequency_cal, s.recency_cal, s.T_cal)
+rep = s[(s.frequency_cal > 0) & (s.monetary_value_cal > 0)]
+gg = GammaGammaFitter()
+gg.fit(rep.frequency_cal, rep.monetary_value_cal)
+s["p_alive"] = bg.conditional_probability_alive(s.frequency_cal, s.recency_cal, s.T_cal)
+s["expected_purchases"] = bg.conditional_expected_number_of_purchases_up_to_time(
+    52, s.frequency_cal, s.recency_cal, s.T_cal)
+s["expected_avg_spend"] = gg.conditional_expected_average_profit(s.frequency_cal, s.monetary_value_cal)
+s["clv"] = gg.customer_lifetime_value(bg, s.frequency_cal, s.recency_cal, s.T_cal,
+                                      s.monetary_value_cal, time=12, discount_rate=0.01, freq="W")
+s.to_csv(out)
+print(len(s), float(s.clv.sum()))
+PYEOF
+E2E_RUNS=${E2E_RUNS:-3}
+med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+for n in $SIZES; do
+  data=$OUT/data-$n
+  cal=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['calibration_end'])" "$data/truth.json")
+  : > "$OUT/e2e-c"; : > "$OUT/e2e-p"
+  for _ in $(seq "$E2E_RUNS"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$OUT/t" "$BIN" clv --transactions "$data/loyalty_transactions.csv" \
+      --customer member_id --date txn_date --amount amount --calibration-end "$cal" \
+      --out "$data/e2e-clvdesk.csv" --format json > "$data/e2e.json" 2>/dev/null
+    awk '{print $1, $2 + $3, $4}' "$OUT/t" >> "$OUT/e2e-c"
+    /usr/bin/time -f "%e %U %S %M" -o "$OUT/t" "$PY" "$OUT/lifetimes_e2e.py" \
+      "$data/loyalty_transactions.csv" "$cal" "$data/e2e-lifetimes.csv" > /dev/null 2>&1
+    awk '{print $1, $2 + $3, $4}' "$OUT/t" >> "$OUT/e2e-p"
+  done
+  cw=$(cut -d' ' -f1 "$OUT/e2e-c" | med); pw=$(cut -d' ' -f1 "$OUT/e2e-p" | med)
+  cc=$(cut -d' ' -f2 "$OUT/e2e-c" | med); pc=$(cut -d' ' -f2 "$OUT/e2e-p" | med)
+  cm=$(cut -d' ' -f3 "$OUT/e2e-c" | med); pm=$(cut -d' ' -f3 "$OUT/e2e-p" | med)
+  cb=$(cut -d' ' -f1 "$OUT/e2e-c" | sort -n | head -1); pb=$(cut -d' ' -f1 "$OUT/e2e-p" | sort -n | head -1)
+  summary_ms=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['timings_ms']['summary'])" "$data/e2e.json")
+  echo "== end to end, $n customers ($E2E_RUNS paired runs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+  printf 'clvdesk clv          wall %6.2f s (best %.2f)  cpu %6.2f s  peak RSS %5d MiB  (summary %.2f s)\n' "$cw" "$cb" "$cc" $((cm / 1024)) "$(echo "$summary_ms / 1000" | bc -l)"
+  printf 'pandas + lifetimes   wall %6.2f s (best %.2f)  cpu %6.2f s  peak RSS %5d MiB\n' "$pw" "$pb" "$pc" $((pm / 1024))
+  printf 'ratio peer/clvdesk   wall %.1fx (best %.1fx)  cpu %.1fx  memory %.2fx (goal: >= 15x, memory below the peer)\n' \
+    "$(echo "$pw / $cw" | bc -l)" "$(echo "$pb / $cb" | bc -l)" "$(echo "$pc / $cc" | bc -l)" "$(echo "$pm / $cm" | bc -l)"
+  # The summary against the same aggregate as one plain DuckDB query (python duckdb).
+  plain=$("$PY" - "$data/loyalty_transactions.csv" "$cal" <<'PYEOF'
+import duckdb, sys, time
+csv, cal = sys.argv[1], sys.argv[2]
+c = duckdb.connect()
+t = time.perf_counter()
+c.execute(f"""
+CREATE TEMP TABLE s AS
+WITH d AS (SELECT member_id AS c, txn_date::DATE AS d, sum(amount) AS total
+           FROM read_csv_auto('{csv}') WHERE amount >= 0 GROUP BY ALL)
+SELECT c, count(*) FILTER (WHERE d <= DATE '{cal}') - 1 AS frequency,
+       date_diff('day', min(d), max(d) FILTER (WHERE d <= DATE '{cal}')) / 7.0 AS recency,
+       date_diff('day', min(d), DATE '{cal}') / 7.0 AS T,
+       avg(total) AS monetary, count(*) FILTER (WHERE d > DATE '{cal}') AS holdout
+FROM d GROUP BY c HAVING min(d) <= DATE '{cal}'""")
+print(time.perf_counter() - t)
+PYEOF
+)
+  printf 'summary vs plain DuckDB aggregate (python duckdb): %.2f s / %.2f s = %.2fx (goal <= 1.2x)\n' \
+    "$(echo "$summary_ms / 1000" | bc -l)" "$plain" "$(echo "$summary_ms / 1000 / $plain" | bc -l)"
 done

@@ -27,7 +27,11 @@ DB=$ROOT/warehouse.duckdb
 SEEDED=$OUT/seeded               # a seeded workspace: the starter job file and its script
 
 [ -x "$BIN" ] || { echo "no clvdesk binary at $BIN (cargo build --release)" >&2; exit 2; }
-python3 -c 'import duckdb' 2>/dev/null || { echo "needs: pip install duckdb==2.0.0" >&2; exit 2; }
+VENV=${VENV:-$HOME/.cache/clvdesk-bench-venv}
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb >&2
+fi
+PY=$VENV/bin/python
 
 if [ "${KEEP:-0}" != 1 ] || [ ! -f "$DB" ]; then
   rm -rf "$DATA" "$ROOT"
@@ -52,7 +56,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 script_of() {  # the script that produced loyalty_miles_deciles in workspace $1
   "$BIN" query --workspace "$1" --format jsonl \
     -c "SELECT comment FROM duckdb_tables() WHERE table_name = 'loyalty_miles_deciles'" \
-    | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["comment"], end="")'
+    | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.readline())["comment"], end="")'
 }
 
 if "$BIN" --help 2>&1 | grep -q -- '--run-schedule'; then
@@ -73,11 +77,14 @@ else
 fi
 echo "script: $OUT/loyalty_miles.sql" >&2
 
-echo "$path vs python duckdb $(python3 -c 'import duckdb; print(duckdb.__version__)'), interleaved x$RUNS" >&2
+echo "$path vs python duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)'), interleaved x$RUNS, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 # Runs alternate (clvdesk, duckdb, clvdesk, ...) so load from elsewhere hits both
 # sides alike; each run is a fresh process that opens the file and runs the job.
-python3 - "$DB" "$OUT/loyalty_miles.sql" "$RUNS" "${cmd[@]}" > "$OUT/times" <<'EOF'
-import statistics, subprocess, sys, time
+"$PY" - "$DB" "$OUT/loyalty_miles.sql" "$RUNS" "${cmd[@]}" > "$OUT/times" <<'EOF'
+import resource, statistics, subprocess, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 db, script, runs, cmd = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 # Inside the python process: open + script + close, without interpreter start-up
 # and `import duckdb` (which clvdesk, a native binary, does not pay).
@@ -86,25 +93,29 @@ db, script, runs, cmd = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 code = ("import duckdb,sys,time; t=time.perf_counter(); c=duckdb.connect(sys.argv[1]); "
         "c.execute('SET enable_progress_bar = false'); "
         "c.execute(open(sys.argv[2]).read()); c.close(); print(time.perf_counter()-t)")
-cl, py, inner = [], [], []
+cl, py, inner, clc, pyc = [], [], [], [], []
 for _ in range(runs):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     cl.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
+    clc.append(cpu() - c0)
+    t0, c0 = time.perf_counter(), cpu()
     out = subprocess.run([sys.executable, "-c", code, db, script], check=True,
                          capture_output=True, text=True).stdout
     py.append(time.perf_counter() - t0)
+    pyc.append(cpu() - c0)
     inner.append(float(out.strip()))
-print(statistics.median(cl), statistics.median(py), statistics.median(inner), min(cl), min(inner))
+print(statistics.median(cl), statistics.median(py), statistics.median(inner), min(cl), min(inner),
+      statistics.median(clc), statistics.median(pyc))
 print("clvdesk runs:", " ".join(f"{t:.3f}" for t in cl), file=sys.stderr)
 print("duckdb runs: ", " ".join(f"{t:.3f}" for t in py), file=sys.stderr)
 EOF
 
-read -r c p pin cmin pmin < "$OUT/times"
+read -r c p pin cmin pmin cc pc < "$OUT/times"
 printf 'customers %s, loyalty_transactions %s rows\n' "$CUSTOMERS" "$rows"
 printf 'clvdesk  %.3f s  (%s, whole process)\n' "$c" "$path"
 printf 'duckdb   %.3f s  open + script + close inside python (whole process %.3f s)\n' "$pin" "$p"
-printf 'ratio    %.3f  (clvdesk whole process / duckdb open+script+close; target <= 1.10)\n' "$(echo "$c / $pin" | bc -l)"
+printf 'ratio    %.3f  (clvdesk whole process / duckdb open+script+close; target <= 1.05)\n' "$(echo "$c / $pin" | bc -l)"
 printf 'ratio    %.3f  (whole process both sides)\n' "$(echo "$c / $p" | bc -l)"
 printf 'ratio    %.3f  (best runs: clvdesk %.3f s / duckdb open+script+close %.3f s)\n' "$(echo "$cmin / $pmin" | bc -l)" "$cmin" "$pmin"
+printf 'cpu      clvdesk %.3f s / python duckdb %.3f s (whole processes, user+sys; python pays its start-up and import) = %.3f\n' "$cc" "$pc" "$(echo "$cc / $pc" | bc -l)"

@@ -265,6 +265,18 @@ fn sort_is_done_over_the_whole_result() {
         "largest value first (not just of the first page):\n{s}"
     );
     insta::assert_snapshot!("results_sorted", h.stable_screen());
+    // Sorted once into a scratch table, and pages are read from it (not ORDER BY per page).
+    match &h.app.sql().results {
+        ResultsState::Ready(v) => {
+            let source = v.page_source().expect("a page source once sorted");
+            assert!(source.contains("clvdesk_scratch"), "{source}");
+        }
+        _ => panic!("a result expected"),
+    }
+    // A new query drops the sorted copies (the ascending one was dropped by the second sort).
+    h.run("select 1 as one");
+    h.run("select count(*) as n from duckdb_tables() where database_name = 'clvdesk_scratch'");
+    assert_eq!(h.cell("n", 0), "0");
 }
 
 #[test]

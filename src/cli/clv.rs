@@ -18,8 +18,8 @@ use super::{Cli, open_workspace};
 use crate::analytics::clv::rfm::TxnSource;
 use crate::analytics::clv::{Horizon, SpendModel};
 use crate::engine::Database;
-use crate::engine::clv_job::{self, ClvJobError, ClvReport, ClvSpec, Stage};
-use crate::engine::clv_view;
+use crate::pipeline::clv::view as clv_view;
+use crate::pipeline::clv::{self as clv_job, ClvJobError, ClvReport, ClvSpec, Stage};
 use crate::sql::is_plain_name;
 use crate::workspace::{WorkspaceKind, data_file_reader};
 
@@ -142,18 +142,26 @@ pub fn run(cli: &Cli, args: &ClvArgs) -> anyhow::Result<()> {
     // printed with what was fitted, and the exit code is 1.
     let failure = report.failure();
     if failure.is_none() {
-        if let Some(out) = &args.out {
-            let n = clv_job::write_predictions_file(conn, &report, out)
-                .map_err(|e| job_error(e, &spec))?;
-            eprintln!("clv: wrote {n} predictions to {}", out.display());
-        }
-        if save {
-            let id = clv_job::save_to_workspace(conn, &spec, &report)
-                .map_err(|e| job_error(e, &spec))?;
+        // In a workspace the file is written from the saved table (one join, not two).
+        let written = if save {
+            let (id, written) =
+                clv_job::save_to_workspace_and_file(conn, &spec, &report, args.out.as_deref())
+                    .map_err(|e| job_error(e, &spec))?;
             eprintln!(
                 "clv: saved table {} and fit #{id} in clvdesk_meta.clv_fits",
                 clv_job::PREDICTIONS_TABLE
             );
+            written
+        } else if let Some(out) = &args.out {
+            Some(
+                clv_job::write_predictions_file(conn, &report, out)
+                    .map_err(|e| job_error(e, &spec))?,
+            )
+        } else {
+            None
+        };
+        if let (Some(n), Some(out)) = (written, &args.out) {
+            eprintln!("clv: wrote {n} predictions to {}", out.display());
         }
     } else if args.out.is_some() || save {
         eprintln!("clv: the fit failed, so nothing was written");

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use duckdb::InterruptHandle;
 
 use crate::engine::EngineError;
-use crate::engine::clv_job::ClvJobError;
+use crate::pipeline::clv::ClvJobError;
 use crate::workspace::WorkspaceError;
 
 pub const OK: u8 = 0;
@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn clv_fit_failures_are_failed_jobs() {
         use crate::analytics::clv::{BgNbdError, Hyp2f1Error};
-        use crate::engine::clv_job::{FitFailure, NumericFailure, NumericStage};
+        use crate::pipeline::clv::{FitFailure, NumericFailure, NumericStage};
         let numeric = ClvJobError::Fit(FitFailure::Numeric(NumericFailure {
             stage: NumericStage::Holdout,
             error: Hyp2f1Error::Domain(1.0),

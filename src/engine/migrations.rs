@@ -42,7 +42,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     );
     ",
     ),
-    // CLV fits: one row per `clvdesk clv` / CLV refresh in a workspace (engine::clv_job).
+    // CLV fits: one row per `clvdesk clv` / CLV refresh in a workspace (pipeline::clv).
     (
         2,
         "

@@ -2,10 +2,6 @@
 //! cancel and progress, paged results, catalog, exports. Knows no terminal.
 
 pub mod catalog;
-pub mod clv_job;
-pub mod clv_save;
-pub mod clv_tracking;
-pub mod clv_view;
 pub mod database;
 pub mod error;
 pub mod export;
@@ -13,6 +9,7 @@ pub mod format;
 pub mod info;
 pub mod ingest;
 pub mod migrations;
+pub mod sorted;
 pub mod sql;
 pub mod worker;
 

@@ -5,7 +5,7 @@
 //! - a saved SQL job (`jobs/<name>.toml`, `kind = "sql"`): replace a table, append to a
 //!   table, or run as written; `$NAME` parameters bound by DuckDB ([`super::sql_job`]);
 //! - a decile job (`deciles/<name>.toml`, run by [`super::jobs::run_decile_job`]);
-//! - a CLV refit (`jobs/<name>.toml`, `kind = "clv"`, run by `engine::clv_job`);
+//! - a CLV refit (`jobs/<name>.toml`, `kind = "clv"`, run by `pipeline::clv`);
 //! - a chain (`jobs/<name>.toml`, `kind = "chain"`): other jobs in order, stopping at the
 //!   first that does not succeed.
 //!
@@ -24,7 +24,7 @@ use super::definition::InvalidFile;
 use super::schedule::Params;
 use super::sql_job::SqlJob;
 use crate::analytics::deciles::DecileJob;
-use crate::engine::clv_job::ClvSpec;
+use crate::pipeline::clv::ClvSpec;
 
 /// A job of the workspace.
 #[derive(Debug, Clone)]

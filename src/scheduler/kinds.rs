@@ -1,7 +1,7 @@
 //! Running each job kind: validate first (nothing touched), then run in the kind's own
 //! transaction, and turn what the kind's implementation returns into a [`JobOutcome`] or
 //! a [`JobError`]. The decile job and the CLV refit keep their one implementation
-//! ([`super::jobs::run_decile_job`], `engine::clv_job::run_and_save`); this is the thin
+//! ([`super::jobs::run_decile_job`], `pipeline::clv::run_and_save`); this is the thin
 //! adapter around them.
 
 use super::definition::InvalidFile;
@@ -9,7 +9,7 @@ use super::job::{Job, JobContext, JobError, JobKind, JobOutcome, merge_params};
 use super::jobs::{DecileRunError, plan_decile_job, run_decile_job};
 use super::registry::Registry;
 use crate::analytics::deciles::DecileJob;
-use crate::engine::clv_job::{ClvJobError, ClvSpec, run_and_save};
+use crate::pipeline::clv::{ClvJobError, ClvSpec, run_and_save};
 use crate::sql::quote_ident;
 
 /// Checks a job against its definition and the catalog without writing anything.
@@ -70,7 +70,7 @@ pub fn run(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<JobOu
             }
             Ok(JobOutcome {
                 rows: report.customers as u64,
-                tables: vec![crate::engine::clv_job::PREDICTIONS_TABLE.to_string()],
+                tables: vec![crate::pipeline::clv::PREDICTIONS_TABLE.to_string()],
                 summary: format!(
                     "fit #{fit_id}: {} customers ({} repeat){}",
                     report.customers,

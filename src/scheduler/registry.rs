@@ -38,7 +38,7 @@ use super::schedule::Params;
 use super::sql_job::{Output, SqlJob};
 use crate::analytics::clv::Horizon;
 use crate::analytics::clv::rfm::TxnSource;
-use crate::engine::clv_job::ClvSpec;
+use crate::pipeline::clv::ClvSpec;
 use crate::sql::is_plain_name;
 use crate::workspace::decile_jobs;
 use crate::workspace::paths::folders;

@@ -70,8 +70,8 @@ pub const STARTERS: &[(&str, Starter)] = &[
 /// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard
 /// have predictions (`clv_predictions`) on first launch.
 fn starter_clv_fit(ws: &Workspace) -> anyhow::Result<()> {
-    let spec = crate::engine::clv_job::sample_spec(SAMPLE_TRUTH)?;
-    crate::engine::clv_job::run_and_save(ws.db().conn(), &spec)?;
+    let spec = crate::pipeline::clv::sample_spec(SAMPLE_TRUTH)?;
+    crate::pipeline::clv::run_and_save(ws.db().conn(), &spec)?;
     Ok(())
 }
 

@@ -110,6 +110,31 @@ impl BgNbdData {
             customers: rows.len(),
         }
     }
+    /// One row per customer, nothing merged and no t_x mapped: the reference the grouped data
+    /// is checked against (the BG/NBD likelihood depends on a customer only through
+    /// (x, t_x, T), and on t_x not at all when x = 0, so grouping is exact).
+    #[cfg(test)]
+    pub(crate) fn per_customer(rows: &[Rfm]) -> Self {
+        let mut xs: Vec<u32> = rows.iter().map(|c| c.x).collect();
+        xs.sort_unstable();
+        xs.dedup();
+        let txs = distinct(rows.iter().map(|c| c.t_x));
+        let ts = distinct(rows.iter().map(|c| c.t));
+        let rows_idx = rows
+            .iter()
+            .map(|c| {
+                let xi = xs.binary_search(&c.x).unwrap_or(0) as u32;
+                (xi, position(&txs, c.t_x), position(&ts, c.t), 1.0)
+            })
+            .collect();
+        BgNbdData {
+            xs,
+            txs,
+            ts,
+            rows: rows_idx,
+            customers: rows.len(),
+        }
+    }
     /// Number of customers (before merging).
     pub fn len(&self) -> usize {
         self.customers
@@ -293,7 +318,11 @@ pub fn fit(rows: &[Rfm]) -> Result<BgNbdFit, BgNbdError> {
             });
         }
     }
-    let data = BgNbdData::new(rows);
+    fit_prepared(rows, &BgNbdData::new(rows))
+}
+
+/// The fit on prepared `data` (the customers of `rows`, grouped or not).
+pub(crate) fn fit_prepared(rows: &[Rfm], data: &BgNbdData) -> Result<BgNbdFit, BgNbdError> {
     if !data.any_repeat() {
         return Err(BgNbdError::NoRepeatPurchases);
     }
@@ -311,7 +340,7 @@ pub fn fit(rows: &[Rfm]) -> Result<BgNbdFit, BgNbdError> {
         b: 1.0,
     };
     let opt = optim::minimize(
-        &NegMeanLl(&data),
+        &NegMeanLl(data),
         &start.to_log(),
         &["r", "alpha", "a", "b"],
         n,

@@ -10,8 +10,8 @@ use ratatui::buffer::Buffer;
 use serde_json::json;
 
 use crate::analytics::decile_table::DecileLine;
-use crate::engine::clv_view::{ClvView, TopCustomer};
 use crate::engine::format::{display_float, group_thousands, number_forms};
+use crate::pipeline::clv::view::{ClvView, TopCustomer};
 use crate::tui::panes::clv::draw as clv;
 use crate::tui::panes::deciles::draw as deciles;
 use crate::tui::theme::Theme;

@@ -3,8 +3,9 @@
 //!
 //! A result is never held whole. The worker returns the first page and the
 //! source SQL; later pages are fetched (`LIMIT/OFFSET` in DuckDB) as the view
-//! scrolls, the exact count arrives in the background, sorting re-runs the
-//! source with `ORDER BY` in DuckDB, and export is DuckDB's `COPY`.
+//! scrolls, the exact count arrives in the background, sorting sorts the
+//! whole result once in DuckDB into a scratch table that later pages are read
+//! from (`engine::sorted`), and export is DuckDB's `COPY`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::engine::format::{self, ColumnFormatter};
+use crate::engine::sorted::sorted_table_source;
 use crate::engine::worker::{QueryOutcome, RequestId, ResultPage, RowCount, sorted_source};
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::grid::{CellKind, Grid, GridCell, GridSource, GridState};
@@ -54,6 +56,21 @@ pub enum ResultsState {
     },
 }
 
+/// The sorted copy of a result (see `engine::sorted`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortTable {
+    None,
+    /// The task `task` is sorting the whole result into the scratch table `table`.
+    Sorting {
+        task: RequestId,
+        table: String,
+    },
+    /// `table` holds the whole result in sorted order.
+    Ready {
+        table: String,
+    },
+}
+
 /// A result being browsed.
 pub struct ResultView {
     pub schema: SchemaRef,
@@ -61,6 +78,10 @@ pub struct ResultView {
     pub base_source: Option<String>,
     /// `(column, descending)` when sorted.
     pub sort: Option<(usize, bool)>,
+    /// Where the sorted rows are (while `sort` is set).
+    pub sorted: SortTable,
+    /// Numbers the scratch tables of this result's sorts.
+    pub sort_seq: u64,
     pub total: RowCount,
     /// The background count failed or was cancelled.
     pub count_error: Option<String>,
@@ -96,6 +117,8 @@ impl ResultView {
             schema: page.schema,
             base_source: page.source,
             sort: None,
+            sorted: SortTable::None,
+            sort_seq: 0,
             total: page.total,
             count_error: None,
             elapsed: page.elapsed,
@@ -109,8 +132,32 @@ impl ResultView {
         }
     }
 
-    /// The SQL whose rows are shown (sorted if a sort is set).
+    /// The SQL pages are read from: the base query, or the sorted scratch table once the
+    /// sort is done; `None` while sorting (nothing to page yet) or when not re-runnable.
+    pub fn page_source(&self) -> Option<String> {
+        self.base_source.as_ref()?;
+        match (&self.sort, &self.sorted) {
+            (Some(_), SortTable::Ready { table }) => Some(sorted_table_source(table)),
+            (Some(_), _) => None,
+            (None, _) => self.source(),
+        }
+    }
+
+    /// The scratch table to drop when the sort changes or the result goes away.
+    pub fn take_sort_table(&mut self) -> Option<(String, Option<RequestId>)> {
+        match std::mem::replace(&mut self.sorted, SortTable::None) {
+            SortTable::None => None,
+            SortTable::Sorting { task, table } => Some((table, Some(task))),
+            SortTable::Ready { table } => Some((table, None)),
+        }
+    }
+
+    /// The SQL whose rows are shown (sorted if a sort is set), re-runnable on its own
+    /// (export).
     pub fn source(&self) -> Option<String> {
+        if let (Some(_), SortTable::Ready { table }) = (&self.sort, &self.sorted) {
+            return Some(sorted_table_source(table));
+        }
         let base = self.base_source.as_ref()?;
         Some(match self.sort {
             Some((col, desc)) => sorted_source(base, self.schema.field(col).name(), desc),
@@ -154,7 +201,7 @@ impl ResultView {
     /// that are neither cached nor being fetched.
     pub fn missing_pages(&self) -> Vec<u64> {
         let total = self.rows_known();
-        if total == 0 || self.base_source.is_none() {
+        if total == 0 || self.page_source().is_none() {
             return Vec::new();
         }
         let vis = self.grid.visible_rows();
@@ -407,7 +454,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &mut ResultsState, theme: &Theme, 
             if let Some((c, desc)) = v.sort {
                 spans.push(Span::styled(
                     format!(
-                        "· sorted by {} {} ",
+                        "· {} by {} {} ",
+                        if matches!(v.sorted, SortTable::Sorting { .. }) {
+                            "sorting"
+                        } else {
+                            "sorted"
+                        },
                         v.schema.field(c).name(),
                         if desc { "desc" } else { "asc" }
                     ),

@@ -14,8 +14,8 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Wrap}
 use serde_json::Value;
 
 use super::{ClvPane, Data, RunState, Settings};
-use crate::engine::clv_view::ClvView;
 use crate::engine::format::{amount, fit_number, group_thousands};
+use crate::pipeline::clv::view::ClvView;
 use crate::tui::panes::{CHROME_ROWS, has_room};
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::sparkline::sparkline;

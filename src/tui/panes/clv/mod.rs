@@ -1,7 +1,7 @@
 //! The CLV tab: the latest BG/NBD + Gamma-Gamma fit of the workspace with its parameters and
 //! standard errors, log-likelihoods, the holdout check (actual vs predicted repeat purchases
 //! per calibration frequency), cumulative tracking, CLV by decile and the top customers.
-//! `r` refits on a worker (the same `engine::clv_job` as `clvdesk clv` and the seeding), with
+//! `r` refits on a worker (the same `pipeline::clv` as `clvdesk clv` and the seeding), with
 //! DuckDB progress in the status line and Esc to cancel; `e` edits the source, columns,
 //! calibration end and horizon; `h` cycles the horizon; `o` opens the predictions in SQL.
 
@@ -16,9 +16,9 @@ use ratatui::layout::Rect;
 use super::{Ctx, DrawCtx, Pane, PaneInit};
 use crate::analytics::clv::Horizon;
 use crate::analytics::clv::rfm::TxnSource;
-use crate::engine::clv_job::{self, ClvSpec, PREDICTIONS_TABLE};
-use crate::engine::clv_view::{self, ClvView};
 use crate::engine::worker::RequestId;
+use crate::pipeline::clv::view::{self as clv_view, ClvView};
+use crate::pipeline::clv::{self as clv_job, ClvSpec, PREDICTIONS_TABLE};
 use crate::sql::is_plain_name;
 use crate::tui::action::Action;
 use crate::tui::effect::{Answer, Effect, Overlay, PickItem, TaskResult};

@@ -13,12 +13,15 @@ impl SqlPane {
             ctx.cancel(id);
         }
         // One fetch at a time, the page nearest the top of the view first: a
-        // fetch re-runs the source (a sort re-sorts), so parallel fetches
-        // would only compete for the same cores.
+        // fetch re-runs the source, so parallel fetches would only compete for
+        // the same cores. A sorted result pages from its sorted table once the
+        // sort is done (no page while sorting).
         if !v.inflight.is_empty() {
             return;
         }
-        let Some(source) = v.source() else { return };
+        let Some(source) = v.page_source() else {
+            return;
+        };
         if let Some(p) = v.missing_pages().first() {
             let id = ctx.page(source, p * PAGE_ROWS as u64, PAGE_ROWS);
             v.inflight.insert(id, *p);
@@ -31,6 +34,12 @@ impl SqlPane {
         let ResultsState::Ready(v) = &mut self.results else {
             return false;
         };
+        if let SortTable::Sorting { task, .. } = &v.sorted {
+            // Undone when the task reports Cancelled (the unsorted rows come back).
+            ctx.cancel(*task);
+            ctx.info("Cancelling the sort…");
+            return true;
+        }
         if v.inflight.is_empty() {
             return false;
         }
@@ -188,16 +197,90 @@ impl SqlPane {
         v.clear_pages();
         v.grid.row = 0;
         v.grid.top = 0;
+        drop_sort_table(v, ctx);
         match v.sort {
-            Some((c, desc)) => ctx.info(format!(
-                "Sorted by {} {} (by DuckDB, over the whole result).",
-                v.schema.field(c).name(),
-                if desc { "descending" } else { "ascending" }
-            )),
+            Some((c, desc)) => {
+                // Sorted once, on a worker, into a scratch table; pages come from it.
+                let (Some(base), column) =
+                    (v.base_source.clone(), v.schema.field(c).name().clone())
+                else {
+                    return true;
+                };
+                v.sort_seq += 1;
+                let table = format!("sort_{}_{}", v.query_id, v.sort_seq);
+                let name = table.clone();
+                let task = ctx.task(
+                    format!("sorting by {column}"),
+                    Box::new(move |conn| {
+                        crate::engine::sorted::sort_into(conn, &base, &column, desc, &name)
+                            .map(|n| Box::new(n) as Box<dyn Any + Send>)
+                            .map_err(|e| e.to_string())
+                    }),
+                );
+                v.sorted = SortTable::Sorting { task, table };
+                ctx.info(format!(
+                    "Sorting by {} {} (by DuckDB, over the whole result)…",
+                    v.schema.field(c).name(),
+                    if desc { "descending" } else { "ascending" }
+                ));
+            }
             None => ctx.info("Sort removed."),
         }
         self.ensure_pages(ctx);
         true
+    }
+
+    /// The task sorting the current result, if one is running.
+    pub(super) fn sort_task(&self) -> Option<RequestId> {
+        match &self.results {
+            ResultsState::Ready(v) => match &v.sorted {
+                SortTable::Sorting { task, .. } => Some(*task),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The sort task finished: page from its table, or fall back to the unsorted rows.
+    pub(super) fn sort_done(&mut self, result: TaskResult, ctx: &mut Ctx) {
+        let ResultsState::Ready(v) = &mut self.results else {
+            return;
+        };
+        let SortTable::Sorting { table, .. } = &v.sorted else {
+            return;
+        };
+        let table = table.clone();
+        match result {
+            TaskResult::Done(_) => {
+                v.sorted = SortTable::Ready { table };
+                v.clear_pages();
+                if let Some((c, desc)) = v.sort {
+                    ctx.info(format!(
+                        "Sorted by {} {} (by DuckDB, over the whole result).",
+                        v.schema.field(c).name(),
+                        if desc { "descending" } else { "ascending" }
+                    ));
+                }
+            }
+            TaskResult::Failed(e) => {
+                v.sorted = SortTable::None;
+                v.sort = None;
+                ctx.error(format!("Sorting failed: {e}"));
+            }
+            TaskResult::Cancelled => {
+                v.sorted = SortTable::None;
+                v.sort = None;
+                ctx.info("Sort cancelled.");
+            }
+        }
+        self.ensure_pages(ctx);
+    }
+
+    /// Drops the scratch table of the current result's sort (a new query replaces it).
+    pub(super) fn drop_sort(&mut self, ctx: &mut Ctx) {
+        if let ResultsState::Ready(v) = &mut self.results {
+            drop_sort_table(v, ctx);
+        }
     }
 
     pub(super) fn export(&mut self, text: &str, ctx: &mut Ctx) {
@@ -301,5 +384,22 @@ impl SqlPane {
             }
             _ => false,
         }
+    }
+}
+
+/// Cancels a sort still running and drops its scratch table, on a worker.
+fn drop_sort_table(v: &mut ResultView, ctx: &mut Ctx) {
+    if let Some((table, running)) = v.take_sort_table() {
+        if let Some(task) = running {
+            ctx.cancel(task);
+        }
+        ctx.task(
+            "dropping a sorted result",
+            Box::new(move |conn| {
+                crate::engine::sorted::drop_sorted(conn, &table)
+                    .map(|()| Box::new(()) as Box<dyn Any + Send>)
+                    .map_err(|e| e.to_string())
+            }),
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::tui::history::{self, Entry, History};
 use crate::tui::keymap::{Context, Keymap};
 use crate::tui::panes::catalog::CatalogTree;
 use crate::tui::panes::editor::Editor;
-use crate::tui::panes::results::{self, PAGE_ROWS, ResultView, ResultsState};
+use crate::tui::panes::results::{self, PAGE_ROWS, ResultView, ResultsState, SortTable};
 use crate::tui::panes::{Ctx, DrawCtx, Pane, PaneInit, Paths};
 use crate::tui::theme::Slot;
 

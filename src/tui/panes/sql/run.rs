@@ -51,6 +51,7 @@ impl SqlPane {
 
     pub(super) fn start(&mut self, sql: String, ctx: &mut Ctx) {
         self.cancel_running(ctx);
+        self.drop_sort(ctx);
         if let ResultsState::Ready(v) = &mut self.results {
             for id in v.inflight.keys() {
                 ctx.cancel(*id);
@@ -220,6 +221,10 @@ impl SqlPane {
     }
 
     pub(super) fn task_done(&mut self, id: RequestId, result: TaskResult, ctx: &mut Ctx) {
+        if self.sort_task() == Some(id) {
+            self.sort_done(result, ctx);
+            return;
+        }
         if self.catalog_req == Some(id) {
             self.catalog_req = None;
             match result {

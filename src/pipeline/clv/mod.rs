@@ -11,19 +11,24 @@ use duckdb::arrow::array::{Array, Float64Array, Int64Array};
 use duckdb::{Connection, OptionalExt};
 use serde_json::Value;
 
-use super::EngineError;
+pub mod save;
+pub mod tracking;
+pub mod view;
+
 use crate::analytics::clv::rfm::{self, RfmQuery, TxnSource};
 use crate::analytics::clv::{
     self as math, BgNbdError, BgNbdFit, GammaGammaError, HoldoutCheck, Horizon, Hyp2f1Error,
     Prediction, Rfm, SpendModel, bgnbd,
 };
+use crate::engine::EngineError;
+use crate::engine::sql::execute_one;
 
-pub use super::clv_save::{
+pub use save::{
     PREDICTIONS_TABLE, REPORT_BUDGET_BYTES, check_predictions_table, prune_reports,
-    save_to_workspace, store_predictions, write_predictions_file,
+    save_to_workspace, save_to_workspace_and_file, store_predictions, write_predictions_file,
 };
-use super::clv_tracking::tracking;
-pub use super::clv_tracking::{MAX_TRACKING_WEEKS, Tracking, tracking_weeks};
+use tracking::tracking;
+pub use tracking::{MAX_TRACKING_WEEKS, Tracking, tracking_weeks};
 
 /// What to fit and predict.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,8 +238,7 @@ pub fn fit_and_predict(
         date: spec.date.clone(),
         amount: spec.amount.clone(),
     };
-    conn.execute_batch(&query.days_sql())
-        .map_err(EngineError::from_duckdb)?;
+    execute_one(conn, &query.days_sql(), []).map_err(EngineError::from_duckdb)?;
     let (mut counts, first, last) = read_counts(conn)?;
     if counts.unparseable_date > 0 {
         counts.unparseable_example = conn
@@ -264,8 +268,9 @@ pub fn fit_and_predict(
         (Some(_), None) if last > calibration_end => Some(last),
         _ => None,
     };
-    conn.execute_batch(&RfmQuery::summary_sql(calibration_end, observation_end))
-        .map_err(EngineError::from_duckdb)?;
+    for sql in RfmQuery::summary_sql(calibration_end, observation_end) {
+        execute_one(conn, &sql, []).map_err(EngineError::from_duckdb)?;
+    }
     counts.first_purchase_after_calibration = conn
         .query_row(&rfm::late_customers_sql(calibration_end), [], |r| {
             r.get::<_, i64>(0)

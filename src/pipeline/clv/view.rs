@@ -5,10 +5,10 @@
 use duckdb::{Connection, OptionalExt};
 use serde_json::{Value, json};
 
-use super::EngineError;
-use super::clv_job::ClvReport;
-use super::clv_save::PREDICTIONS_TABLE;
+use super::ClvReport;
+use super::save::PREDICTIONS_TABLE;
 use crate::analytics::clv::SpendModel;
+use crate::engine::EngineError;
 
 /// One row of the top-customers table.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +26,7 @@ pub struct TopCustomer {
 pub struct ClvView {
     pub fit_id: i64,
     pub fitted_at: String,
-    /// The report of `clv_job::report_json`.
+    /// The report of [`report_json`].
     pub report: Value,
     pub top: Vec<TopCustomer>,
 }

@@ -13,9 +13,10 @@ use std::path::Path;
 
 use duckdb::{Connection, OptionalExt};
 
-use super::EngineError;
-use super::clv_job::{ClvJobError, ClvReport, ClvSpec, PRED_TABLE, predictions_sql};
-use super::export::{ExportFormat, copy_to};
+use super::{ClvJobError, ClvReport, ClvSpec, PRED_TABLE, predictions_sql};
+use crate::engine::EngineError;
+use crate::engine::export::{ExportFormat, copy_to};
+use crate::engine::sql::execute_one;
 
 /// The workspace table the predictions are saved to.
 pub const PREDICTIONS_TABLE: &str = "clv_predictions";
@@ -93,57 +94,102 @@ pub fn save_to_workspace(
     spec: &ClvSpec,
     report: &ClvReport,
 ) -> Result<i64, ClvJobError> {
+    save_to_workspace_and_file(conn, spec, report, None).map(|(id, _)| id)
+}
+
+/// [`save_to_workspace`], and the same rows written to `out` (CSV or Parquet by extension)
+/// from the saved table: the summary and the predictions are joined once, not once per
+/// output. The file is written inside the transaction: when it fails, nothing is saved.
+/// Returns the fit id and the rows written to `out`.
+pub fn save_to_workspace_and_file(
+    conn: &Connection,
+    spec: &ClvSpec,
+    report: &ClvReport,
+    out: Option<&Path>,
+) -> Result<(i64, Option<u64>), ClvJobError> {
     if let Some(failure) = report.failure() {
         return Err(ClvJobError::Fit(failure));
     }
+    let out_format = out.map(file_format).transpose()?;
     check_predictions_table(conn)?;
     store_predictions(conn, report)?;
-    let id = super::in_transaction(conn, |c| -> Result<i64, ClvJobError> {
-        // Checked again inside the transaction: the table cannot change under us now.
-        check_predictions_table(c)?;
-        let (bg, gg) = (report.bgnbd.as_ref().ok(), report.spend.fitted());
-        let id: i64 = c
-            .query_row(
-                "INSERT INTO clvdesk_meta.clv_fits VALUES (
+    let saved =
+        crate::engine::in_transaction(conn, |c| -> Result<(i64, Option<u64>), ClvJobError> {
+            // Checked again inside the transaction: the table cannot change under us now.
+            check_predictions_table(c)?;
+            let (bg, gg) = (report.bgnbd.as_ref().ok(), report.spend.fitted());
+            let id: i64 = c
+                .query_row(
+                    "INSERT INTO clvdesk_meta.clv_fits VALUES (
                 nextval('clvdesk_meta.clv_fit_seq'), current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, ?,
                 ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING fit_id",
-                duckdb::params![
-                    report.input,
-                    spec.customer,
-                    spec.date,
-                    spec.amount,
-                    report.calibration_end,
-                    report.observation_end,
-                    report.horizon.months,
-                    report.horizon.monthly_discount,
-                    report.customers as i64,
-                    report.repeat_customers as i64,
-                    bg.map(|f| f.params.r),
-                    bg.map(|f| f.params.alpha),
-                    bg.map(|f| f.params.a),
-                    bg.map(|f| f.params.b),
-                    bg.map(|f| f.log_likelihood),
-                    gg.map(|f| f.params.p),
-                    gg.map(|f| f.params.q),
-                    gg.map(|f| f.params.v),
-                    gg.map(|f| f.log_likelihood),
-                    report.clv_total,
-                    super::clv_view::report_json(report).to_string(),
-                    report.timings.total_ms,
-                ],
-                |r| r.get(0),
+                    duckdb::params![
+                        report.input,
+                        spec.customer,
+                        spec.date,
+                        spec.amount,
+                        report.calibration_end,
+                        report.observation_end,
+                        report.horizon.months,
+                        report.horizon.monthly_discount,
+                        report.customers as i64,
+                        report.repeat_customers as i64,
+                        bg.map(|f| f.params.r),
+                        bg.map(|f| f.params.alpha),
+                        bg.map(|f| f.params.a),
+                        bg.map(|f| f.params.b),
+                        bg.map(|f| f.log_likelihood),
+                        gg.map(|f| f.params.p),
+                        gg.map(|f| f.params.q),
+                        gg.map(|f| f.params.v),
+                        gg.map(|f| f.log_likelihood),
+                        report.clv_total,
+                        super::view::report_json(report).to_string(),
+                        report.timings.total_ms,
+                    ],
+                    |r| r.get(0),
+                )
+                .map_err(EngineError::from_duckdb)?;
+            execute_one(
+                c,
+                &format!(
+                    "CREATE OR REPLACE TABLE main.{PREDICTIONS_TABLE} AS {}",
+                    predictions_sql()
+                ),
+                [],
             )
             .map_err(EngineError::from_duckdb)?;
-        c.execute_batch(&format!(
-            "CREATE OR REPLACE TABLE main.{PREDICTIONS_TABLE} AS {};
-             COMMENT ON TABLE main.{PREDICTIONS_TABLE} IS '{OWNED_COMMENT}{id}';",
-            predictions_sql()
-        ))
-        .map_err(EngineError::from_duckdb)?;
-        prune_reports(c, REPORT_BUDGET_BYTES)?;
-        Ok(id)
-    })?;
-    Ok(id)
+            execute_one(
+                c,
+                &format!("COMMENT ON TABLE main.{PREDICTIONS_TABLE} IS '{OWNED_COMMENT}{id}'"),
+                [],
+            )
+            .map_err(EngineError::from_duckdb)?;
+            prune_reports(c, REPORT_BUDGET_BYTES)?;
+            let written = match (out, out_format) {
+                // The table keeps the summary's order (DuckDB preserves insertion order).
+                (Some(path), Some(format)) => Some(copy_to(
+                    c,
+                    &format!("SELECT * FROM main.{PREDICTIONS_TABLE}"),
+                    path,
+                    format,
+                )?),
+                _ => None,
+            };
+            Ok((id, written))
+        })?;
+    Ok(saved)
+}
+
+/// CSV or Parquet, by the file's extension; anything else is a usage error.
+fn file_format(path: &Path) -> Result<ExportFormat, ClvJobError> {
+    match ExportFormat::from_path(path) {
+        Some(f @ (ExportFormat::Csv | ExportFormat::Parquet)) => Ok(f),
+        _ => Err(ClvJobError::Usage(format!(
+            "{}: --out must end in .csv or .parquet",
+            path.display()
+        ))),
+    }
 }
 
 /// Bounds the reports stored in `clvdesk_meta.clv_fits`: going from the newest fit back, whole
@@ -200,15 +246,7 @@ pub fn write_predictions_file(
     report: &ClvReport,
     path: &Path,
 ) -> Result<u64, ClvJobError> {
-    let format = match ExportFormat::from_path(path) {
-        Some(f @ (ExportFormat::Csv | ExportFormat::Parquet)) => f,
-        _ => {
-            return Err(ClvJobError::Usage(format!(
-                "{}: --out must end in .csv or .parquet",
-                path.display()
-            )));
-        }
-    };
+    let format = file_format(path)?;
     if let Some(failure) = report.failure() {
         return Err(ClvJobError::Fit(failure));
     }
@@ -221,7 +259,7 @@ mod tests {
     use super::*;
     use crate::analytics::clv::{BgNbdParams, Horizon, Rfm, SpendModel};
     use crate::engine::Database;
-    use crate::engine::clv_job::{FitFailure, NumericStage, Periods, after_fits, fit_and_predict};
+    use crate::pipeline::clv::{FitFailure, NumericStage, Periods, after_fits, fit_and_predict};
 
     /// A fit record with a report of about `kb` kilobytes of tracking series.
     fn insert_fit(conn: &Connection, kb: usize) {

@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use duckdb::Connection;
 
-use super::EngineError;
 use crate::analytics::clv::rfm;
 use crate::analytics::clv::{self as math, Hyp2f1Error, bgnbd};
+use crate::engine::EngineError;
 
 /// Longest tracking series (weeks, 30 years); a longer span of data gets no tracking chart.
 pub const MAX_TRACKING_WEEKS: usize = 30 * 52;
