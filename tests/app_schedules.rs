@@ -6,11 +6,10 @@ use std::time::{Duration, Instant};
 
 use clvdesk::tui::headless::{Headless, grid_cell};
 use clvdesk::tui::{App, AppOptions};
-use clvdesk::workspace::Workspace;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 fn app_on(dir: &std::path::Path) -> App {
-    let ws = Workspace::open_folder(&dir.join("ws")).expect("open workspace");
+    let ws = clvdesk::scheduler::starters::open_folder(&dir.join("ws")).expect("open workspace");
     App::new(AppOptions {
         workspace: ws,
         theme: None,

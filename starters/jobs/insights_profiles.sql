@@ -1,0 +1,31 @@
+-- A re-run replaces its days: the DELETE clears the refresh window, the INSERT writes
+-- every day that has no row (the window, and days never written).
+DELETE FROM insights.fact_profiles_daily
+WHERE day > current_date - CAST($REFRESH_DAYS AS INTEGER);
+
+INSERT INTO insights.fact_profiles_daily
+WITH signups AS (
+    SELECT signup_date AS day, coalesce(loyalty_status, '(none)') AS loyalty_status,
+           count(*) AS n
+    FROM customers
+    WHERE signup_date IS NOT NULL
+    GROUP BY ALL
+), days AS (
+    SELECT CAST(d AS DATE) AS day
+    FROM range(
+        CAST(coalesce((SELECT min(day) FROM signups), current_date) AS TIMESTAMP),
+        CAST(greatest(current_date, coalesce((SELECT max(day) FROM signups), current_date)) + 1
+             AS TIMESTAMP),
+        INTERVAL 1 DAY) AS t(d)
+), series AS (
+    SELECT g.day, g.loyalty_status,
+           sum(coalesce(s.n, 0)) OVER (PARTITION BY g.loyalty_status ORDER BY g.day
+                                       ROWS UNBOUNDED PRECEDING) AS profiles,
+           coalesce(s.n, 0) AS new_profiles
+    FROM (SELECT days.day, st.loyalty_status
+          FROM days CROSS JOIN (SELECT DISTINCT loyalty_status FROM signups) AS st) AS g
+    LEFT JOIN signups AS s USING (day, loyalty_status)
+)
+SELECT day, loyalty_status, CAST(profiles AS BIGINT), CAST(new_profiles AS BIGINT)
+FROM series
+WHERE day NOT IN (SELECT day FROM insights.fact_profiles_daily);
