@@ -136,7 +136,11 @@ fn three_batches_with_runs_between_count_every_event_once() {
         // Nothing new: no work, and it says so; the facts stay as they are.
         let idle = run(tmp.path(), conn, "response_fold");
         assert_eq!(idle.status, RunStatus::Succeeded);
-        assert!(summary(&idle).contains("no new batches"), "{}", summary(&idle));
+        assert!(
+            summary(&idle).contains("no new batches"),
+            "{}",
+            summary(&idle)
+        );
         assert_eq!(idle.result.as_ref().unwrap().rows, 0);
         assert_eq!(folded(conn), raw(conn));
     }
@@ -182,7 +186,12 @@ fn two_batches_at_once_are_one_run() {
 fn a_failed_run_does_not_move_the_checkpoint_or_the_facts() {
     let (tmp, db) = setup();
     let conn = db.conn();
-    let a = ingest_file(conn, &events_csv(tmp.path(), "a.csv", 400, 0), "email_events").unwrap();
+    let a = ingest_file(
+        conn,
+        &events_csv(tmp.path(), "a.csv", 400, 0),
+        "email_events",
+    )
+    .unwrap();
     run(tmp.path(), conn, "response_fold");
     let before = folded(conn);
     // Batch b has an event without a campaign: the fold's DELETE runs, then its INSERT
@@ -249,8 +258,14 @@ fn an_unknown_source_table_or_batch_column_names_the_job_file_and_line() {
         .unwrap();
     };
     write("no_table", "source_table = \"evnts\"\n");
-    write("no_column", "source_table = \"events\"\n\nbatch_column = \"_batch\"\n");
-    write("text_column", "source_table = \"events\"\nbatch_column = \"batch\"\n");
+    write(
+        "no_column",
+        "source_table = \"events\"\n\nbatch_column = \"_batch\"\n",
+    );
+    write(
+        "text_column",
+        "source_table = \"events\"\nbatch_column = \"batch\"\n",
+    );
     for (job, line, words) in [
         ("no_table", 5, "no such table"),
         ("no_column", 7, "has no such column (it has: id, batch)"),

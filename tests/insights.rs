@@ -31,7 +31,10 @@ fn run(root: &Path, conn: &Connection, job: &str) -> RunReport {
 }
 
 fn summary(r: &RunReport) -> String {
-    r.result.as_ref().map(|o| o.summary.clone()).unwrap_or_default()
+    r.result
+        .as_ref()
+        .map(|o| o.summary.clone())
+        .unwrap_or_default()
 }
 
 fn int(conn: &Connection, sql: &str) -> i64 {
@@ -93,7 +96,13 @@ fn kpi_queries_run_on_the_seeded_workspace_and_agree_with_the_sample_tables() {
     );
     for (name, path) in &kpis {
         let sql = std::fs::read_to_string(path).unwrap();
-        let n = int(conn, &format!("SELECT count(*) FROM ({})", sql.trim().trim_end_matches(';')));
+        let n = int(
+            conn,
+            &format!(
+                "SELECT count(*) FROM ({})",
+                sql.trim().trim_end_matches(';')
+            ),
+        );
         // Audiences and exports are empty until the audiences feature writes its tables.
         let may_be_empty = ["audience_overlap", "audience_size", "exported_profiles"];
         assert!(
@@ -148,10 +157,16 @@ fn kpi_queries_run_on_the_seeded_workspace_and_agree_with_the_sample_tables() {
     );
     // CLV deciles: ten per fit, all customers of the predictions.
     assert_eq!(
-        int(conn, "SELECT sum(customers)::BIGINT FROM insights.fact_clv_deciles"),
+        int(
+            conn,
+            "SELECT sum(customers)::BIGINT FROM insights.fact_clv_deciles"
+        ),
         int(conn, "SELECT count(*) FROM clv_predictions")
     );
-    assert_eq!(int(conn, "SELECT count(*) FROM insights.fact_clv_deciles"), 10);
+    assert_eq!(
+        int(conn, "SELECT count(*) FROM insights.fact_clv_deciles"),
+        10
+    );
 }
 
 #[test]
@@ -160,7 +175,11 @@ fn a_rerun_of_the_day_replaces_it_and_a_refit_adds_a_fit() {
     let ws = starters::open_folder(tmp.path()).unwrap();
     let conn = ws.db().conn();
     let before = facts(conn);
-    assert!(before.iter().any(|(t, n, _)| t == "fact_profiles_daily" && *n > 0));
+    assert!(
+        before
+            .iter()
+            .any(|(t, n, _)| t == "fact_profiles_daily" && *n > 0)
+    );
     for _ in 0..2 {
         run(tmp.path(), conn, "insights_refresh");
         let r = run(tmp.path(), conn, "response_fold");
@@ -170,7 +189,7 @@ fn a_rerun_of_the_day_replaces_it_and_a_refit_adds_a_fit() {
     // Today's profiles, rewritten from scratch, are the same.
     let today = int(
         conn,
-        "SELECT sum(profiles)::BIGINT FROM insights.fact_profiles_daily WHERE day = current_date",
+        "SELECT sum(profiles)::BIGINT FROM insights.fact_profiles_daily WHERE day = CAST(CAST(now() AS TIMESTAMP) AS DATE)",
     );
     assert_eq!(today, int(conn, "SELECT count(*) FROM customers"));
     // A refit: a second fit's deciles beside the first, the first kept.
@@ -197,7 +216,11 @@ fn audience_and_export_facts_wait_for_their_tables_then_follow_them() {
         summary(&r)
     );
     let r = run(tmp.path(), conn, "insights_exports");
-    assert!(summary(&r).contains("does not exist yet"), "{}", summary(&r));
+    assert!(
+        summary(&r).contains("does not exist yet"),
+        "{}",
+        summary(&r)
+    );
     // The tables as the audiences feature writes them (the columns these jobs read).
     conn.execute_batch(
         "CREATE TABLE clvdesk_meta.audience_membership AS
@@ -223,8 +246,8 @@ fn audience_and_export_facts_wait_for_their_tables_then_follow_them() {
              FROM insights.fact_audience_daily",
         );
         assert_eq!(sizes, "A=100/10/0 B=90/0/10 C=10/10/0");
-        let overlap = std::fs::read_to_string(tmp.path().join("queries/kpi/audience_overlap.sql"))
-            .unwrap();
+        let overlap =
+            std::fs::read_to_string(tmp.path().join("queries/kpi/audience_overlap.sql")).unwrap();
         let pairs = text(
             conn,
             &format!(

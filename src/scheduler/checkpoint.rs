@@ -60,7 +60,9 @@ pub struct BatchRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pending {
     /// No batch after the checkpoint (`last` is the checkpoint, 0 before the first run).
-    Nothing { last: i64 },
+    Nothing {
+        last: i64,
+    },
     Batches(BatchRange),
 }
 
@@ -115,8 +117,15 @@ impl BatchSource {
             )));
         };
         let integer = [
-            "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
-            "UBIGINT", "HUGEINT",
+            "TINYINT",
+            "SMALLINT",
+            "INTEGER",
+            "BIGINT",
+            "UTINYINT",
+            "USMALLINT",
+            "UINTEGER",
+            "UBIGINT",
+            "HUGEINT",
         ];
         if !integer.contains(&ty.as_str()) {
             return Err(SourceError::Invalid(InvalidFile::new(

@@ -324,7 +324,9 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
                     if !is_plain_name(&table) {
                         return Err(bad(
                             t.span(),
-                            format!("source_table = `{table}` is not a plain name (table or schema.table)"),
+                            format!(
+                                "source_table = `{table}` is not a plain name (table or schema.table)"
+                            ),
                         ));
                     }
                     let column = c.as_ref().map_or(DEFAULT_BATCH_COLUMN.to_string(), |c| {
@@ -356,7 +358,9 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
                     if !is_plain_name(t) {
                         return Err(bad(
                             list.span(),
-                            format!("skip_without: `{t}` is not a plain name (table or schema.table)"),
+                            format!(
+                                "skip_without: `{t}` is not a plain name (table or schema.table)"
+                            ),
                         ));
                     }
                     skip_without.push(t.to_string());

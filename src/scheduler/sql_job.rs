@@ -118,10 +118,7 @@ impl SqlJob {
             return Ok(JobOutcome {
                 rows: 0,
                 tables: Vec::new(),
-                summary: format!(
-                    "nothing to do: {} does not exist yet",
-                    missing.join(", ")
-                ),
+                summary: format!("nothing to do: {} does not exist yet", missing.join(", ")),
             });
         }
         if let Some(src) = &self.batches {
@@ -294,7 +291,10 @@ fn bind(stmt: &mut duckdb::Statement<'_>, i: usize, v: &ParamValue) -> duckdb::R
 fn batch_summary(table: &str, r: &BatchRange) -> String {
     let rows = crate::engine::format::group_thousands(&r.rows.to_string());
     if r.batches == 1 {
-        format!("batch {} of {table} ({rows} rows), checkpoint {} -> {}", r.to, r.from, r.to)
+        format!(
+            "batch {} of {table} ({rows} rows), checkpoint {} -> {}",
+            r.to, r.from, r.to
+        )
     } else {
         format!(
             "{} batches of {table} ({rows} rows), checkpoint {} -> {}",

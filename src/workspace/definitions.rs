@@ -131,10 +131,19 @@ pub fn saved_queries(root: &Path) -> Vec<(String, PathBuf)> {
         .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
         .collect();
     let groups = std::fs::read_dir(&dir)
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_else(|_| Vec::new());
     for group in groups {
-        let Some(g) = group.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+        let Some(g) = group
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
             continue;
         };
         if g.starts_with('.') {

@@ -358,7 +358,10 @@ mod tests {
         assert_eq!(seed_state(ws.db().conn()).unwrap(), SeedState::Loaded);
         let report = ws.seed_report().clone();
         assert_eq!(report.loaded_tables.len(), SAMPLE_TABLES.len());
-        assert!(report.starters_run.is_empty(), "seeding runs no job: {report:?}");
+        assert!(
+            report.starters_run.is_empty(),
+            "seeding runs no job: {report:?}"
+        );
         drop(ws);
         let ws = Workspace::open_folder(&root).unwrap();
         assert!(ws.seed_report().loaded_tables.is_empty());

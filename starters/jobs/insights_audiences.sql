@@ -1,18 +1,20 @@
+-- Today is CAST(CAST(now() AS TIMESTAMP) AS DATE), the UTC date (current_date needs the ICU
+-- extension, which clvdesk does not bundle).
 -- Today's row per audience and per pair replaces an earlier run of the same day.
 DELETE FROM insights.dim_audience WHERE source = 'segment';
 INSERT INTO insights.dim_audience
 SELECT DISTINCT audience, 'segment' FROM clvdesk_meta.audience_membership;
 
-DELETE FROM insights.fact_audience_daily WHERE day = current_date;
+DELETE FROM insights.fact_audience_daily WHERE day = CAST(CAST(now() AS TIMESTAMP) AS DATE);
 INSERT INTO insights.fact_audience_daily
-SELECT current_date, audience,
+SELECT CAST(CAST(now() AS TIMESTAMP) AS DATE), audience,
        count(DISTINCT identity) FILTER (WHERE status <> 'exited'),
        count(DISTINCT identity) FILTER (WHERE status = 'entered'),
        count(DISTINCT identity) FILTER (WHERE status = 'exited')
 FROM clvdesk_meta.audience_membership
 GROUP BY audience;
 
-DELETE FROM insights.fact_audience_overlap WHERE day = current_date;
+DELETE FROM insights.fact_audience_overlap WHERE day = CAST(CAST(now() AS TIMESTAMP) AS DATE);
 INSERT INTO insights.fact_audience_overlap
 WITH members AS (
     SELECT DISTINCT audience, identity FROM clvdesk_meta.audience_membership
@@ -29,6 +31,6 @@ WITH members AS (
       ON a.identity = b.identity AND a.audience < b.audience
     GROUP BY ALL
 )
-SELECT current_date, p.audience_a, p.audience_b, p.members_a, p.members_b,
+SELECT CAST(CAST(now() AS TIMESTAMP) AS DATE), p.audience_a, p.audience_b, p.members_a, p.members_b,
        coalesce(s.n, 0)
 FROM pairs AS p LEFT JOIN shared AS s USING (audience_a, audience_b);

@@ -1,3 +1,5 @@
+-- Today is CAST(CAST(now() AS TIMESTAMP) AS DATE), the UTC date (current_date needs the ICU
+-- extension, which clvdesk does not bundle).
 -- Dates from the first signup or campaign to today (UTC).
 DELETE FROM insights.dim_date;
 INSERT INTO insights.dim_date
@@ -7,8 +9,8 @@ SELECT CAST(d AS DATE) AS day, year(d), quarter(d), month(d),
 FROM range(
     CAST(coalesce(least((SELECT min(signup_date) FROM customers),
                         (SELECT CAST(min(sent_at) AS DATE) FROM email_campaigns)),
-                  current_date) AS TIMESTAMP),
-    CAST(current_date + 1 AS TIMESTAMP),
+                  CAST(CAST(now() AS TIMESTAMP) AS DATE)) AS TIMESTAMP),
+    CAST(CAST(CAST(now() AS TIMESTAMP) AS DATE) + 1 AS TIMESTAMP),
     INTERVAL 1 DAY) AS t(d);
 
 -- One row per campaign (the latest send time wins should a campaign be loaded twice).

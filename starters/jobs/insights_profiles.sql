@@ -1,7 +1,9 @@
+-- Today is CAST(CAST(now() AS TIMESTAMP) AS DATE), the UTC date (current_date needs the ICU
+-- extension, which clvdesk does not bundle).
 -- A re-run replaces its days: the DELETE clears the refresh window, the INSERT writes
 -- every day that has no row (the window, and days never written).
 DELETE FROM insights.fact_profiles_daily
-WHERE day > current_date - CAST($REFRESH_DAYS AS INTEGER);
+WHERE day > CAST(CAST(now() AS TIMESTAMP) AS DATE) - CAST($REFRESH_DAYS AS INTEGER);
 
 INSERT INTO insights.fact_profiles_daily
 WITH signups AS (
@@ -13,8 +15,8 @@ WITH signups AS (
 ), days AS (
     SELECT CAST(d AS DATE) AS day
     FROM range(
-        CAST(coalesce((SELECT min(day) FROM signups), current_date) AS TIMESTAMP),
-        CAST(greatest(current_date, coalesce((SELECT max(day) FROM signups), current_date)) + 1
+        CAST(coalesce((SELECT min(day) FROM signups), CAST(CAST(now() AS TIMESTAMP) AS DATE)) AS TIMESTAMP),
+        CAST(greatest(CAST(CAST(now() AS TIMESTAMP) AS DATE), coalesce((SELECT max(day) FROM signups), CAST(CAST(now() AS TIMESTAMP) AS DATE))) + 1
              AS TIMESTAMP),
         INTERVAL 1 DAY) AS t(d)
 ), series AS (

@@ -8,7 +8,7 @@ WITH per_day AS (
     FROM insights.fact_exports_daily
     GROUP BY ALL
 ), latest AS (
-    SELECT greatest(current_date, max(day)) AS as_of FROM per_day
+    SELECT greatest(CAST(CAST(now() AS TIMESTAMP) AS DATE), max(day)) AS as_of FROM per_day
 )
 SELECT p.destination,
        sum(p.exports)::BIGINT AS exports,
