@@ -143,23 +143,30 @@ impl BatchSource {
     /// The batches after `job`'s checkpoint, read on `conn` (inside the job's transaction).
     pub fn pending(&self, conn: &Connection, job: &str) -> duckdb::Result<Pending> {
         let last = checkpoint(conn, job, &self.key())?.unwrap_or(0);
-        let sql = format!(
-            "SELECT max({c})::BIGINT, count(DISTINCT {c})::BIGINT, count(*)::BIGINT FROM {t} WHERE {c} > ?",
-            c = crate::sql::quote_ident(&self.column),
-            t = crate::sql::quote_qualified(&self.table),
-        );
-        let (to, batches, rows): (Option<i64>, i64, i64) =
-            crate::engine::sql::prepare_one(conn, &sql)?
-                .query_row([last], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(match to {
-            None => Pending::Nothing { last },
-            Some(to) => Pending::Batches(BatchRange {
-                from: last,
-                to,
-                batches: batches.max(0) as u64,
-                rows: rows.max(0) as u64,
-            }),
-        })
+        let c = crate::sql::quote_ident(&self.column);
+        let t = crate::sql::quote_qualified(&self.table);
+        // The common case, nothing new, is one max() that the zone maps answer.
+        let newest: Option<i64> = crate::engine::sql::prepare_one(
+            conn,
+            &format!("SELECT max({c})::BIGINT FROM {t} WHERE {c} > ?"),
+        )?
+        .query_row([last], |r| r.get(0))?;
+        let Some(to) = newest else {
+            return Ok(Pending::Nothing { last });
+        };
+        let (batches, rows): (i64, i64) = crate::engine::sql::prepare_one(
+            conn,
+            &format!(
+                "SELECT count(DISTINCT {c})::BIGINT, count(*)::BIGINT FROM {t} WHERE {c} > ? AND {c} <= ?"
+            ),
+        )?
+        .query_row([last, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(Pending::Batches(BatchRange {
+            from: last,
+            to,
+            batches: batches.max(0) as u64,
+            rows: rows.max(0) as u64,
+        }))
     }
 
     /// Moves `job`'s checkpoint to `range.to`, on `conn` inside the job's transaction.
