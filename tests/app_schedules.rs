@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use clvdesk::tui::headless::{Headless, grid_cell, status_line};
 use clvdesk::tui::{App, AppOptions};
-use clvdesk::workspace::Workspace;
 use crossterm::event::{KeyCode, KeyModifiers};
 
-fn app_on(dir: &Path) -> App {
-    let ws = Workspace::open_folder(&dir.join("ws")).expect("open workspace");
+fn app_on(dir: &std::path::Path) -> App {
+    let ws = clvdesk::scheduler::starters::open_folder(&dir.join("ws")).expect("open workspace");
     App::new(AppOptions {
         workspace: ws,
         theme: None,
@@ -150,10 +149,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     assert!(done.contains("schedule hourly_slow"), "{done}");
     let screen = h.settle();
     let row = line_with(&screen, "hourly_slow");
-    assert!(
-        row.contains("succeeded") && !shows_running(row),
-        "{screen}"
-    );
+    assert!(row.contains("succeeded") && !shows_running(row), "{screen}");
     assert!(
         line_with(&screen, "catch-up").contains("succeeded"),
         "{screen}"
@@ -227,10 +223,7 @@ fn run_now_and_cancel_from_the_tab() {
             .is_some_and(|r| r.job == "endless")
     });
     let screen = h.settle();
-    assert!(
-        shows_running(line_with(&screen, "b_endless")),
-        "{screen}"
-    );
+    assert!(shows_running(line_with(&screen, "b_endless")), "{screen}");
     key(&mut h, 'x');
     notice_until(&mut h, "cancelled endless");
     let screen = h.settle();

@@ -546,7 +546,7 @@ fn the_clv_tab_in_the_app() {
     use crossterm::event::{KeyCode, KeyModifiers};
 
     let tmp = tempfile::tempdir().unwrap();
-    let ws = clvdesk::workspace::Workspace::open_folder(&tmp.path().join("ws")).unwrap();
+    let ws = clvdesk::scheduler::starters::open_folder(&tmp.path().join("ws")).unwrap();
     let app = App::new(AppOptions {
         workspace: ws,
         theme: None,

@@ -519,7 +519,7 @@ fn default_workspace_from_the_config_is_used() {
     // Job names, plus (as completion lists them today) the starter schedules' names.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "daily_deciles\nloyalty_miles\nweekly_clv_refit"
+        "daily_deciles\ndaily_insights\nhourly_response_fold\nloyalty_miles\nweekly_clv_refit"
     );
     let out = user
         .cmd()

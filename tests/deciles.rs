@@ -527,7 +527,7 @@ fn starter_job_is_seeded_run_and_kept_when_edited() {
 #[test]
 fn a_new_workspace_is_seeded_with_the_starter_job_on_the_sample_data() {
     let tmp = tempfile::tempdir().unwrap();
-    let ws = clvdesk::workspace::Workspace::open_folder(tmp.path()).unwrap();
+    let ws = clvdesk::scheduler::starters::open_folder(tmp.path()).unwrap();
     let conn = ws.db().conn();
     let file = tmp.path().join("deciles/loyalty_miles.toml");
     assert!(file.is_file(), "starter job file written");
@@ -562,7 +562,7 @@ fn a_new_workspace_is_seeded_with_the_starter_job_on_the_sample_data() {
     // Opening again does not run the starter twice (the seed records it).
     drop(ws);
     std::fs::write(&file, "broken =").unwrap();
-    let ws = clvdesk::workspace::Workspace::open_folder(tmp.path()).unwrap();
+    let ws = clvdesk::scheduler::starters::open_folder(tmp.path()).unwrap();
     assert!(count(ws.db().conn(), "SELECT count(*) FROM loyalty_miles_deciles") > 0);
 }
 
@@ -577,7 +577,7 @@ fn the_deciles_tab_in_the_app() {
     use crossterm::event::{KeyCode, KeyModifiers};
 
     let tmp = tempfile::tempdir().unwrap();
-    let ws = clvdesk::workspace::Workspace::open_folder(&tmp.path().join("ws")).unwrap();
+    let ws = clvdesk::scheduler::starters::open_folder(&tmp.path().join("ws")).unwrap();
     let app = App::new(AppOptions {
         workspace: ws,
         theme: None,

@@ -4,7 +4,6 @@
 use clvdesk::tui::headless::Headless;
 use clvdesk::tui::panes::clv::{ClvPane, Data};
 use clvdesk::tui::{App, AppOptions};
-use clvdesk::workspace::Workspace;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 /// The seeded app at `w` x `h`, with the fit's time and duration masked.
@@ -18,7 +17,7 @@ impl Screens {
         let dir = tempfile::tempdir().unwrap();
         // A long fixed tail: the tab bar shows the end of the workspace path.
         let root = dir.path().join("clvdesk-snapshot-workspace");
-        let ws = Workspace::open_folder(&root).unwrap();
+        let ws = clvdesk::scheduler::starters::open_folder(&root).unwrap();
         let app = App::new(AppOptions {
             workspace: ws,
             theme: None,

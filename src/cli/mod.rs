@@ -121,7 +121,7 @@ pub fn workspace_target(cli: &Cli) -> anyhow::Result<Option<PathBuf>> {
 /// config's `default_workspace`, or the default; what seeding decided on this
 /// open (not seeded, starters skipped or failed) goes to stderr.
 pub fn open_workspace(cli: &Cli) -> anyhow::Result<Workspace> {
-    let ws = Workspace::open_path(workspace_target(cli)?.as_deref())?;
+    let ws = crate::scheduler::starters::open_path(workspace_target(cli)?.as_deref())?;
     for note in ws.seed_report().notes() {
         eprintln!("clvdesk: {note}");
     }
@@ -138,6 +138,6 @@ fn app_entry(cli: &Cli) -> anyhow::Result<()> {
             .0
             .default_workspace()
     });
-    let ws = Workspace::open_path(target.as_deref())?;
+    let ws = crate::scheduler::starters::open_path(target.as_deref())?;
     crate::tui::run(crate::tui::AppOptions::new(ws).theme(cli.theme.clone()))
 }

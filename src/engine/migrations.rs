@@ -91,6 +91,17 @@ const MIGRATIONS: &[(i32, &str)] = &[
     );
     ",
     ),
+    // Batch checkpoints of incremental SQL jobs (scheduler::checkpoint): which batch column
+    // the job reads, and how many source rows the last advance and all advances covered
+    // (the insights model's watermark view shows them).
+    (
+        4,
+        "
+    ALTER TABLE clvdesk_meta.checkpoints ADD COLUMN batch_column VARCHAR;
+    ALTER TABLE clvdesk_meta.checkpoints ADD COLUMN last_rows BIGINT;
+    ALTER TABLE clvdesk_meta.checkpoints ADD COLUMN total_rows BIGINT;
+    ",
+    ),
 ];
 
 /// The newest schema version this build knows.

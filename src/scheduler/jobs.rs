@@ -323,7 +323,7 @@ pub fn run_decile_job_file(
     run_decile_job(conn, &job)
 }
 
-/// The seeding starter (`workspace::seed::STARTERS`): writes the starter decile jobs
+/// The seeding starter (`scheduler::starters::STARTERS`): writes the starter decile jobs
 /// into the workspace's `deciles/` folder and runs them, so the Deciles pane has data
 /// on first launch.
 pub fn seed_starter_deciles(ws: &crate::workspace::Workspace) -> anyhow::Result<()> {

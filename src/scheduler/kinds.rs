@@ -15,7 +15,7 @@ use crate::sql::quote_ident;
 /// Checks a job against its definition and the catalog without writing anything.
 pub fn validate(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<(), JobError> {
     match &job.kind {
-        JobKind::Sql(sql) => Ok(sql.validate()?),
+        JobKind::Sql(sql) => sql.validate_in(&job.name, ctx.conn),
         JobKind::Deciles(d) => plan_decile_job(ctx.conn, d)
             .map(|_| ())
             .map_err(|e| decile_error(job, d, e, ctx)),

@@ -4,6 +4,7 @@
 //! and `clvdesk --run-schedule` ([`runner`]).
 
 pub mod background;
+pub mod checkpoint;
 pub mod definition;
 pub mod frequency;
 pub mod job;

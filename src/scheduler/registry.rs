@@ -10,6 +10,13 @@
 //! [parameters]                      # defaults for $NAME; a schedule's values win
 //! MIN_MILES = 0
 //!
+//! # jobs/response_fold.toml: incremental (scheduler::checkpoint)
+//! kind = "sql"
+//! sql_file = "jobs/response_fold.sql"  # reads `_batch_id > $FROM_BATCH AND _batch_id <= $TO_BATCH`
+//! source_table = "email_events"     # the table whose new batches each run reads
+//! batch_column = "_batch_id"        # optional (`_batch_id`, from `clvdesk ingest`)
+//! # skip_without = ["clvdesk_meta.audience_membership"]  # do nothing until these exist
+//!
 //! # jobs/clv_refit.toml
 //! kind = "clv"
 //! transactions = "loyalty_transactions"
@@ -32,6 +39,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::checkpoint::{BatchSource, DEFAULT_BATCH_COLUMN, FROM_BATCH, TO_BATCH};
 use super::definition::{self, InvalidFile, line_of};
 use super::job::{Job, JobKind};
 use super::schedule::Params;
@@ -183,6 +191,9 @@ struct RawJob {
     horizon_months: Option<Spanned<i64>>,
     discount_monthly: Option<Spanned<f64>>,
     steps: Option<Spanned<Vec<String>>>,
+    source_table: Option<Spanned<String>>,
+    batch_column: Option<Spanned<String>>,
+    skip_without: Option<Spanned<Vec<String>>>,
     parameters: Option<Spanned<toml::Table>>,
 }
 
@@ -196,7 +207,15 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
     let kind_span = raw.kind.span();
     let kind = raw.kind.get_ref().trim().to_ascii_lowercase();
     let allowed: &[&str] = match kind.as_str() {
-        "sql" => &["sql", "sql_file", "output", "table"],
+        "sql" => &[
+            "sql",
+            "sql_file",
+            "output",
+            "table",
+            "source_table",
+            "batch_column",
+            "skip_without",
+        ],
         "clv" => &[
             "transactions",
             "customer",
@@ -241,6 +260,9 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
             raw.discount_monthly.as_ref().map(Spanned::span),
         ),
         ("steps", raw.steps.as_ref().map(Spanned::span)),
+        ("source_table", raw.source_table.as_ref().map(Spanned::span)),
+        ("batch_column", raw.batch_column.as_ref().map(Spanned::span)),
+        ("skip_without", raw.skip_without.as_ref().map(Spanned::span)),
     ];
     for (key, span) in spans {
         if let Some(span) = span.filter(|_| !allowed.contains(&key)) {
@@ -288,10 +310,79 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
                     ));
                 }
             };
+            let batches = match (&raw.source_table, &raw.batch_column) {
+                (None, None) => None,
+                (None, Some(c)) => {
+                    return Err(bad(
+                        c.span(),
+                        "`batch_column` needs `source_table` (the table whose batches the job reads)"
+                            .into(),
+                    ));
+                }
+                (Some(t), c) => {
+                    let table = t.get_ref().trim().to_string();
+                    if !is_plain_name(&table) {
+                        return Err(bad(
+                            t.span(),
+                            format!(
+                                "source_table = `{table}` is not a plain name (table or schema.table)"
+                            ),
+                        ));
+                    }
+                    let column = c.as_ref().map_or(DEFAULT_BATCH_COLUMN.to_string(), |c| {
+                        c.get_ref().trim().to_string()
+                    });
+                    if column.contains('.') || !is_plain_name(&column) {
+                        let span = c.as_ref().map_or(t.span(), Spanned::span);
+                        return Err(bad(
+                            span,
+                            format!("batch_column = `{column}` is not a plain column name"),
+                        ));
+                    }
+                    let table_line = line_of(text, t.span().start);
+                    Some(BatchSource {
+                        table,
+                        column,
+                        file: file.to_path_buf(),
+                        table_line,
+                        column_line: c
+                            .as_ref()
+                            .map_or(table_line, |c| line_of(text, c.span().start)),
+                    })
+                }
+            };
+            let mut skip_without = Vec::new();
+            if let Some(list) = &raw.skip_without {
+                for t in list.get_ref() {
+                    let t = t.trim();
+                    if !is_plain_name(t) {
+                        return Err(bad(
+                            list.span(),
+                            format!(
+                                "skip_without: `{t}` is not a plain name (table or schema.table)"
+                            ),
+                        ));
+                    }
+                    skip_without.push(t.to_string());
+                }
+            }
+            if batches.is_some()
+                && let Some(p) = &raw.parameters
+                && let Some(k) = p.get_ref().keys().find(|k| {
+                    k.eq_ignore_ascii_case(FROM_BATCH) || k.eq_ignore_ascii_case(TO_BATCH)
+                })
+            {
+                return Err(bad(
+                    p.span(),
+                    format!("parameter `{k}` is set by the job's checkpoint; remove it"),
+                ));
+            }
             let job = SqlJob {
                 sql,
                 source,
                 output,
+                batches,
+                skip_without,
             };
             job.validate().map_err(|e| InvalidFile {
                 file: file.to_path_buf(),

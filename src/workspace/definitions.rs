@@ -120,8 +120,57 @@ pub fn files(root: &Path, def: &DefinitionFolder) -> std::io::Result<Vec<PathBuf
     Ok(out)
 }
 
-/// The names `def` defines under `root` (file stems), sorted.
+/// Saved queries under `root`: `queries/NAME.sql` and, one folder down,
+/// `queries/GROUP/NAME.sql` named `GROUP/NAME` (the seeded KPI library is `kpi/...`);
+/// sorted by name.
+pub fn saved_queries(root: &Path) -> Vec<(String, PathBuf)> {
+    let dir = root.join(QUERIES.folder);
+    let mut out: Vec<(String, PathBuf)> = files(root, &QUERIES)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
+        .collect();
+    let groups = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_else(|_| Vec::new());
+    for group in groups {
+        let Some(g) = group
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if g.starts_with('.') {
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(&group) else {
+            continue;
+        };
+        for p in rd.flatten().map(|e| e.path()) {
+            if p.is_file()
+                && p.extension().is_some_and(|x| x == QUERIES.extension)
+                && let Some(stem) = p.file_stem().and_then(|s| s.to_str())
+            {
+                out.push((format!("{g}/{stem}"), p.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The names `def` defines under `root` (file stems; saved queries one folder down as
+/// `GROUP/NAME`), sorted.
 pub fn names(root: &Path, def: &DefinitionFolder) -> Vec<String> {
+    if def.folder == QUERIES.folder {
+        return saved_queries(root).into_iter().map(|(n, _)| n).collect();
+    }
     files(root, def)
         .unwrap_or_default()
         .iter()

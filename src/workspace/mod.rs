@@ -179,6 +179,11 @@ impl Workspace {
         &self.seed
     }
 
+    /// For the starters installed after seeding (`scheduler::starters::install`).
+    pub fn seed_report_mut(&mut self) -> &mut seed::SeedReport {
+        &mut self.seed
+    }
+
     /// A path inside the workspace (e.g. `ws.path(paths::folders::QUERIES)`).
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)

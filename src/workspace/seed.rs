@@ -1,16 +1,16 @@
 //! First-run seeding of a workspace from the sample data embedded in the binary.
 //!
-//! Two steps, each idempotent and recorded in `clvdesk_meta.workspace_info`:
-//! 1. the sample tables, loaded in one transaction (a crash half-way leaves
-//!    nothing, and the next open loads them again) — but only into a database that
-//!    has no tables or views of its own. A `warehouse.duckdb` that came from
-//!    elsewhere (or was first opened directly as a `.duckdb` file) is never
-//!    written over: it is recorded as not seeded, with the reason;
-//! 2. the starter definitions (decile jobs, CLV fit, dashboards, ...), each
-//!    recorded under its own key once it has run, so a failed starter is
-//!    retried on the next open without reloading the data. In a workspace that
-//!    was not seeded the starters (which read the sample tables) are skipped,
-//!    recorded as skipped with the reason, and reported.
+//! Seeding loads data, nothing else: the sample tables, loaded in one transaction
+//! (a crash half-way leaves nothing, and the next open loads them again) — but only
+//! into a database that has no tables or views of its own. A `warehouse.duckdb` that
+//! came from elsewhere (or was first opened directly as a `.duckdb` file) is never
+//! written over: it is recorded as not seeded, with the reason. The decision is
+//! recorded in `clvdesk_meta.workspace_info`.
+//!
+//! The starters (decile jobs, CLV fit, schedules, the insights model, ...) are jobs:
+//! `scheduler::starters` installs them after seeding, records each under its own
+//! `starter:<name>` key here, and reports them in the [`SeedReport`]. This layer
+//! imports nothing of the scheduler.
 
 use std::path::Path;
 
@@ -53,27 +53,6 @@ pub const SAMPLE_TRUTH: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/sample-data/truth.json"
 ));
-
-/// A starter: writes definition files and/or runs a first job on a freshly seeded workspace.
-pub type Starter = fn(&Workspace) -> anyhow::Result<()>;
-
-/// Starters in the order they run. Each part of the product registers its own here.
-pub const STARTERS: &[(&str, Starter)] = &[
-    ("clv_fit", starter_clv_fit),
-    ("deciles", crate::scheduler::jobs::seed_starter_deciles),
-    (
-        "schedules",
-        crate::scheduler::starters::seed_starter_schedules,
-    ),
-];
-
-/// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard
-/// have predictions (`clv_predictions`) on first launch.
-fn starter_clv_fit(ws: &Workspace) -> anyhow::Result<()> {
-    let spec = crate::pipeline::clv::sample_spec(SAMPLE_TRUTH)?;
-    crate::pipeline::clv::run_and_save(ws.db().conn(), &spec)?;
-    Ok(())
-}
 
 /// `workspace_info` key of the seeding decision: [`LOADED`] or [`NOT_SEEDED`].
 pub const SAMPLE_KEY: &str = "sample_data";
@@ -138,39 +117,16 @@ pub fn seed_state(conn: &Connection) -> Result<SeedState, EngineError> {
     })
 }
 
-/// Seeds the workspace if it has not been decided yet; runs pending starters.
-/// A failing starter does not stop the workspace from opening: it is reported
-/// and retried on the next open.
+/// Seeds the workspace with the sample data if that has not been decided yet. The
+/// starters are installed afterwards by `scheduler::starters::install`, which fills the
+/// report's starter fields.
 pub fn ensure_seeded(ws: &Workspace) -> Result<SeedReport, WorkspaceError> {
     let conn = ws.db().conn();
     let mut report = SeedReport::default();
-    let state = match seed_state(conn)? {
-        SeedState::Pending => {
-            let state = seed_if_empty(conn, &mut report)?;
-            if let SeedState::NotSeeded { reason } = &state {
-                report.not_seeded = Some(reason.clone());
-            }
-            state
-        }
-        state => state,
-    };
-    for (name, starter) in STARTERS {
-        let key = format!("starter:{name}");
-        if info(conn, &key)?.is_some() {
-            continue;
-        }
-        if let SeedState::NotSeeded { reason } = &state {
-            set_info(conn, &key, &format!("skipped: not seeded ({reason})"))?;
-            report.starters_skipped.push(name.to_string());
-            continue;
-        }
-        match starter(ws) {
-            Ok(()) => {
-                set_info(conn, &key, "done")?;
-                report.starters_run.push(name.to_string());
-            }
-            Err(e) => report.starter_errors.push(format!("starter {name}: {e:#}")),
-        }
+    if seed_state(conn)? == SeedState::Pending
+        && let SeedState::NotSeeded { reason } = seed_if_empty(conn, &mut report)?
+    {
+        report.not_seeded = Some(reason);
     }
     Ok(report)
 }
@@ -370,14 +326,11 @@ mod tests {
             seed_state(ws.db().conn()).unwrap(),
             SeedState::NotSeeded { reason } if reason.contains("main.customers")
         ));
+        // Seeding alone: the starters are scheduler::starters' (its tests cover them).
         let report = ws.seed_report();
         assert!(report.loaded_tables.is_empty() && report.starters_run.is_empty());
-        assert_eq!(report.starters_skipped, ["clv_fit", "deciles", "schedules"]);
         let notes = report.notes().join("\n");
-        assert!(
-            notes.contains("not seeded") && notes.contains("starters skipped"),
-            "{notes}"
-        );
+        assert!(notes.contains("not seeded"), "{notes}");
         drop(ws);
         // The decision is recorded: the next open says nothing and still changes nothing.
         let ws = Workspace::open_folder(&root).unwrap();
@@ -405,8 +358,10 @@ mod tests {
         assert_eq!(seed_state(ws.db().conn()).unwrap(), SeedState::Loaded);
         let report = ws.seed_report().clone();
         assert_eq!(report.loaded_tables.len(), SAMPLE_TABLES.len());
-        assert!(report.starter_errors.is_empty(), "{report:?}");
-        assert_eq!(report.starters_run, ["clv_fit", "deciles", "schedules"]);
+        assert!(
+            report.starters_run.is_empty(),
+            "seeding runs no job: {report:?}"
+        );
         drop(ws);
         let ws = Workspace::open_folder(&root).unwrap();
         assert!(ws.seed_report().loaded_tables.is_empty());
