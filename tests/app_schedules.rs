@@ -111,7 +111,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
         &[
             ("jobs/slow.toml", SLOW_JOB),
             (
-                "schedules/hourly_slow.toml",
+                "schedules/a_slow.toml",
                 "job = \"slow\"\nfrequency = \"hourly\"\nminute = 0\nstart = 2020-01-01T00:00:00Z\n",
             ),
         ],
@@ -124,7 +124,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     let screen = h.draw();
     assert!(
         status_line(&screen).contains("⏵ slow ")
-            && status_line(&screen).contains("schedule hourly_slow"),
+            && status_line(&screen).contains("schedule a_slow"),
         "{screen}"
     );
     // The SQL pane answers while the scheduled job runs.
@@ -143,17 +143,14 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     // The Schedules tab shows it running ...
     h.app.key(KeyCode::Char('6'), KeyModifiers::ALT);
     let screen = h.settle();
-    let row = line_with(&screen, "hourly_slow");
+    let row = line_with(&screen, "a_slow");
     assert!(shows_running(row), "{screen}");
     // ... then succeeded, with its catch-up run in the history.
     let done = notice_until(&mut h, "succeeded slow");
-    assert!(done.contains("schedule hourly_slow"), "{done}");
+    assert!(done.contains("schedule a_slow"), "{done}");
     let screen = h.settle();
-    let row = line_with(&screen, "hourly_slow");
-    assert!(
-        row.contains("succeeded") && !shows_running(row),
-        "{screen}"
-    );
+    let row = line_with(&screen, "a_slow");
+    assert!(row.contains("succeeded") && !shows_running(row), "{screen}");
     assert!(
         line_with(&screen, "catch-up").contains("succeeded"),
         "{screen}"
@@ -162,7 +159,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     assert_eq!(
         scalar(
             &h,
-            "SELECT count(*) FROM clvdesk_meta.run_log WHERE job = 'slow' AND schedule = 'hourly_slow' AND status = 'succeeded'"
+            "SELECT count(*) FROM clvdesk_meta.run_log WHERE job = 'slow' AND schedule = 'a_slow' AND status = 'succeeded'"
         ),
         1,
         "one catch-up run, recorded in the run log"
@@ -227,10 +224,7 @@ fn run_now_and_cancel_from_the_tab() {
             .is_some_and(|r| r.job == "endless")
     });
     let screen = h.settle();
-    assert!(
-        shows_running(line_with(&screen, "b_endless")),
-        "{screen}"
-    );
+    assert!(shows_running(line_with(&screen, "b_endless")), "{screen}");
     key(&mut h, 'x');
     notice_until(&mut h, "cancelled endless");
     let screen = h.settle();
