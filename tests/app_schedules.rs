@@ -110,7 +110,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
         &[
             ("jobs/slow.toml", SLOW_JOB),
             (
-                "schedules/hourly_slow.toml",
+                "schedules/a_slow.toml",
                 "job = \"slow\"\nfrequency = \"hourly\"\nminute = 0\nstart = 2020-01-01T00:00:00Z\n",
             ),
         ],
@@ -123,7 +123,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     let screen = h.draw();
     assert!(
         status_line(&screen).contains("⏵ slow ")
-            && status_line(&screen).contains("schedule hourly_slow"),
+            && status_line(&screen).contains("schedule a_slow"),
         "{screen}"
     );
     // The SQL pane answers while the scheduled job runs.
@@ -142,13 +142,13 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     // The Schedules tab shows it running ...
     h.app.key(KeyCode::Char('6'), KeyModifiers::ALT);
     let screen = h.settle();
-    let row = line_with(&screen, "hourly_slow");
+    let row = line_with(&screen, "a_slow");
     assert!(shows_running(row), "{screen}");
     // ... then succeeded, with its catch-up run in the history.
     let done = notice_until(&mut h, "succeeded slow");
-    assert!(done.contains("schedule hourly_slow"), "{done}");
+    assert!(done.contains("schedule a_slow"), "{done}");
     let screen = h.settle();
-    let row = line_with(&screen, "hourly_slow");
+    let row = line_with(&screen, "a_slow");
     assert!(row.contains("succeeded") && !shows_running(row), "{screen}");
     assert!(
         line_with(&screen, "catch-up").contains("succeeded"),
@@ -158,7 +158,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
     assert_eq!(
         scalar(
             &h,
-            "SELECT count(*) FROM clvdesk_meta.run_log WHERE job = 'slow' AND schedule = 'hourly_slow' AND status = 'succeeded'"
+            "SELECT count(*) FROM clvdesk_meta.run_log WHERE job = 'slow' AND schedule = 'a_slow' AND status = 'succeeded'"
         ),
         1,
         "one catch-up run, recorded in the run log"
