@@ -115,7 +115,7 @@ fn a_due_schedule_runs_in_the_background_while_the_sql_pane_works() {
             ),
         ],
     );
-    let mut h = Headless::new(app_on(dir.path()), 120, 30);
+    let mut h = Headless::new(app_on(dir.path()), 160, 30);
     pump_until(&mut h, "the scheduled run to start", |h| {
         h.app.background.is_some()
     });
@@ -187,7 +187,7 @@ fn run_now_and_cancel_from_the_tab() {
             ),
         ],
     );
-    let mut h = Headless::new(app_on(dir.path()), 120, 32);
+    let mut h = Headless::new(app_on(dir.path()), 160, 32);
     h.app.key(KeyCode::Char('6'), KeyModifiers::ALT);
     let screen = h.settle();
     assert!(
@@ -270,7 +270,7 @@ fn enable_disable_and_quarantine_keep_the_file_comments() {
         ],
     );
     let file = root.join("schedules/a_nightly.toml");
-    let mut h = Headless::new(app_on(dir.path()), 130, 32);
+    let mut h = Headless::new(app_on(dir.path()), 160, 32);
     notice_until(&mut h, "failed broken");
     h.app.key(KeyCode::Char('6'), KeyModifiers::ALT);
     let screen = h.settle();
