@@ -19,8 +19,12 @@ WITH ranked AS (
            ntile(10) OVER (ORDER BY clv DESC NULLS LAST, customer_id) AS decile
     FROM clv_predictions
 )
-SELECT f.fit_id, f.fitted_at, r.decile, count(*), sum(r.clv), avg(r.clv), min(r.clv),
-       max(r.clv), avg(r.p_alive), sum(r.expected_purchases)
+-- Sums and means over DECIMAL are exact, so they do not depend on the order the
+-- parallel aggregate met the rows in: a re-run of the same fit writes the same bits.
+SELECT f.fit_id, f.fitted_at, r.decile, count(*),
+       sum(r.clv::DECIMAL(38, 9))::DOUBLE, avg(r.clv::DECIMAL(38, 9))::DOUBLE,
+       min(r.clv), max(r.clv), avg(r.p_alive::DECIMAL(38, 12))::DOUBLE,
+       sum(r.expected_purchases::DECIMAL(38, 9))::DOUBLE
 FROM ranked AS r CROSS JOIN insights_current_fit AS f
 GROUP BY ALL;
 
