@@ -15,6 +15,7 @@ pub mod config;
 pub mod engine;
 pub mod sample;
 pub mod scheduler;
+pub mod segments;
 pub mod sql;
 pub mod tui;
 pub mod workspace;

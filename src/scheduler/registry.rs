@@ -21,6 +21,16 @@
 //! # calibration_end = 2025-06-30    # optional: holdout split
 //! # observation_end = 2025-12-31
 //!
+//! # jobs/refresh_vip.toml           (segments/vip.toml's membership)
+//! kind = "segment_refresh"
+//! segment = "vip"
+//!
+//! # jobs/export_vip.toml
+//! kind = "audience_export"
+//! audience = "vip"
+//! destination = "email_csv"
+//! full = false                      # optional: the destination's mode otherwise
+//!
 //! # jobs/nightly.toml
 //! kind = "chain"
 //! steps = ["loyalty_miles", "clv_refit"]
@@ -184,6 +194,11 @@ struct RawJob {
     discount_monthly: Option<Spanned<f64>>,
     steps: Option<Spanned<Vec<String>>>,
     parameters: Option<Spanned<toml::Table>>,
+    // segment_refresh / audience_export (segments::membership, segments::activation)
+    segment: Option<Spanned<String>>,
+    audience: Option<Spanned<String>>,
+    destination: Option<Spanned<String>>,
+    full: Option<Spanned<bool>>,
 }
 
 /// Parses `jobs/<name>.toml`; `root` resolves `sql_file`.
@@ -208,10 +223,12 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
             "discount_monthly",
         ],
         "chain" => &["steps"],
+        "segment_refresh" => &["segment"],
+        "audience_export" => &["audience", "destination", "full"],
         other => {
             return Err(bad(
                 kind_span,
-                format!("kind `{other}`: use sql, clv or chain"),
+                format!("kind `{other}`: use sql, clv, chain, segment_refresh or audience_export"),
             ));
         }
     };
@@ -241,6 +258,10 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
             raw.discount_monthly.as_ref().map(Spanned::span),
         ),
         ("steps", raw.steps.as_ref().map(Spanned::span)),
+        ("segment", raw.segment.as_ref().map(Spanned::span)),
+        ("audience", raw.audience.as_ref().map(Spanned::span)),
+        ("destination", raw.destination.as_ref().map(Spanned::span)),
+        ("full", raw.full.as_ref().map(Spanned::span)),
     ];
     for (key, span) in spans {
         if let Some(span) = span.filter(|_| !allowed.contains(&key)) {
@@ -352,6 +373,26 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
                     monthly_discount: discount,
                 },
             }))
+        }
+        "segment_refresh" | "audience_export" => {
+            let name = |v: &Option<Spanned<String>>, key: &str| -> Result<String, InvalidFile> {
+                let v = v.as_ref().ok_or_else(|| need(key))?;
+                let s = v.get_ref().trim().to_string();
+                if crate::segments::is_valid_name(&s) {
+                    Ok(s)
+                } else {
+                    Err(bad(v.span(), format!("{key} = `{s}` is not a name")))
+                }
+            };
+            if kind == "segment_refresh" {
+                JobKind::SegmentRefresh(name(&raw.segment, "segment")?)
+            } else {
+                JobKind::AudienceExport {
+                    audience: name(&raw.audience, "audience")?,
+                    destination: name(&raw.destination, "destination")?,
+                    full: raw.full.as_ref().map(|f| *f.get_ref()),
+                }
+            }
         }
         _ => {
             let steps = raw.steps.as_ref().ok_or_else(|| need("steps"))?;

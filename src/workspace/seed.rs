@@ -65,6 +65,7 @@ pub const STARTERS: &[(&str, Starter)] = &[
         "schedules",
         crate::scheduler::starters::seed_starter_schedules,
     ),
+    ("segments", crate::segments::seed::seed_starter_segments),
 ];
 
 /// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard

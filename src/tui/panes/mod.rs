@@ -24,6 +24,7 @@ pub mod editor;
 pub mod help;
 pub mod placeholder;
 pub mod results;
+pub mod segments;
 pub mod sql;
 
 use std::any::Any;
@@ -243,7 +244,7 @@ pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
         Box::new(deciles::DecilesPane::new(init)),
         Box::new(clv::ClvPane::new(init)),
         Box::new(placeholder::dashboard()),
-        Box::new(placeholder::segments()),
+        Box::new(segments::SegmentsPane::new(init)),
         Box::new(placeholder::schedules()),
     ]
 }
