@@ -568,8 +568,11 @@ fn validation_errors_name_the_file_the_rule_and_the_reason() {
             "no saved segment `nope`",
         ),
     ];
-    for (name, rule, path, reason) in cases {
-        let file = write_segment(root, name, &format!("{HEAD}\n{rule}"));
+    for (name, rule, _, _) in cases {
+        write_segment(root, name, &format!("{HEAD}\n{rule}"));
+    }
+    for (name, _, path, reason) in cases {
+        let file = root.join("segments").join(format!("{name}.toml"));
         let e = invalid(conn, root, name);
         let shown = e.to_string();
         assert!(

@@ -767,15 +767,22 @@ impl Compiled {
     pub fn inline_sql(&self) -> String {
         let mut out = String::with_capacity(self.sql.len());
         let mut last = 0;
-        for t in crate::sql::tokens(&self.sql) {
-            let text = &self.sql[t.start..t.end];
-            if t.kind == crate::sql::Kind::Operator
-                && let Some(n) = text.strip_prefix('$').and_then(|d| d.parse::<usize>().ok())
-                && let Some(v) = n.checked_sub(1).and_then(|i| self.params.get(i))
+        // The lexer gives `$1` as the operator `$` followed by the number `1`.
+        let toks: Vec<crate::sql::Token> = crate::sql::tokens(&self.sql).collect();
+        for pair in toks.windows(2) {
+            let (dollar, num) = (pair[0], pair[1]);
+            if dollar.kind == crate::sql::Kind::Operator
+                && &self.sql[dollar.start..dollar.end] == "$"
+                && num.start == dollar.end
+                && let Some(v) = self.sql[num.start..num.end]
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| self.params.get(i))
             {
-                out.push_str(&self.sql[last..t.start]);
+                out.push_str(&self.sql[last..dollar.start]);
                 out.push_str(&literal(v));
-                last = t.end;
+                last = num.end;
             }
         }
         out.push_str(&self.sql[last..]);
