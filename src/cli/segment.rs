@@ -23,7 +23,13 @@ pub struct SegmentArgs {
     #[command(subcommand)]
     pub action: SegmentAction,
     /// Output format.
-    #[arg(long, value_enum, default_value = "table", global = true)]
+    #[arg(
+        long = "format",
+        id = "segment_format",
+        value_enum,
+        default_value = "table",
+        global = true
+    )]
     pub format: SegmentFormat,
 }
 
