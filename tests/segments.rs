@@ -322,6 +322,24 @@ value = 20"#,
              (SELECT count(*) FROM clv_predictions q WHERE q.clv >= p.clv) <= 0.2 * (SELECT count(clv) FROM clv_predictions))"
                 .into(),
         ),
+        // Profiles without a matching event count 0 (every sample customer has transactions,
+        // but not every one clicked in the last 30 days).
+        (
+            r#"[[rule.conditions]]
+type = "event"
+table = "email_events"
+key = "customer_id"
+date = "event_ts"
+event_column = "event_type"
+event_types = ["click"]
+op = "at_most"
+value = 0
+last_days = 30"#,
+            format!(
+                "(SELECT count(*) FROM email_events e WHERE e.customer_id = c.customer_id AND e.event_type = 'click' \
+                 AND CAST(e.event_ts AS DATE) > {anchor_ev} - 30 AND CAST(e.event_ts AS DATE) <= {anchor_ev}) = 0"
+            ),
+        ),
         // Nesting, OR, exclude.
         (
             r#"[[rule.conditions]]
