@@ -18,6 +18,7 @@ pub mod engine;
 pub mod pipeline;
 pub mod sample;
 pub mod scheduler;
+pub mod segments;
 pub mod sql;
 pub mod tui;
 pub mod workspace;

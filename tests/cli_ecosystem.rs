@@ -285,6 +285,16 @@ fn man_pages_render_for_the_command_and_every_subcommand() {
             .into_iter()
             .map(|s| (format!("clvdesk-{s}.1"), format!("clvdesk-{s}"))),
     );
+    // Nested subcommands (`segment list`, ...) get a page each too.
+    for s in Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+    {
+        for n in s.get_subcommands().filter(|n| !n.is_hide_set()) {
+            let name = format!("clvdesk-{}-{}", s.get_name(), n.get_name());
+            pages.push((format!("{name}.1"), name));
+        }
+    }
     let written = std::fs::read_dir(&out_dir).unwrap().count();
     assert_eq!(
         written,
@@ -519,7 +529,12 @@ fn default_workspace_from_the_config_is_used() {
     // The starter jobs (what --job accepts), not the schedules that run them.
     let jobs = String::from_utf8_lossy(&out.stdout);
     let jobs: Vec<&str> = jobs.lines().collect();
-    for job in ["clv_refit", "loyalty_miles", "response_fold", "insights_refresh"] {
+    for job in [
+        "clv_refit",
+        "loyalty_miles",
+        "response_fold",
+        "insights_refresh",
+    ] {
         assert!(jobs.contains(&job), "{jobs:?}");
     }
     assert!(!jobs.contains(&"daily_deciles"), "{jobs:?}");

@@ -567,12 +567,11 @@ fn a_new_workspace_is_seeded_with_the_starter_job_on_the_sample_data() {
 }
 
 /// The whole app, headless: the seeded workspace's Deciles tab shows the starter
-/// job's table, runs the job, and Enter opens a bucket's customers in the SQL tab.
+/// job's table, runs the job, and Enter makes a segment of a bucket's customers.
 #[test]
 fn the_deciles_tab_in_the_app() {
     use clvdesk::tui::headless::Headless;
     use clvdesk::tui::panes::deciles::{DecilesPane, RunState};
-    use clvdesk::tui::panes::results::ResultsState;
     use clvdesk::tui::{App, AppOptions};
     use crossterm::event::{KeyCode, KeyModifiers};
 
@@ -616,12 +615,27 @@ fn the_deciles_tab_in_the_app() {
         .unwrap_or_default();
     assert!(notice.contains("ranked rows"), "{notice}\n{done}");
 
-    // Enter: the bucket's customers in a new SQL buffer, run.
+    // Enter: a segment of the bucket's customers (issue 10), for the Segments tab.
     ui.app.key(KeyCode::Enter, KeyModifiers::NONE);
     ui.settle();
-    assert_eq!(ui.app.tab, 0);
-    assert!(ui.app.sql().editor.text().contains("loyalty_miles_deciles"));
-    assert!(matches!(ui.app.sql().results, ResultsState::Ready(_)));
+    assert_eq!(ui.app.tab, 1);
+    let notice = ui
+        .app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(notice.contains("created segment"), "{notice}");
+    let made: Vec<_> = std::fs::read_dir(tmp.path().join("ws/segments"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("loyalty_miles_")
+        })
+        .collect();
+    assert_eq!(made.len(), 1, "{notice}");
 }
 
 /// Issue 8, item 5: a job file whose metric or filter tries to close its parentheses and

@@ -205,36 +205,31 @@ fn a_rerun_of_the_day_replaces_it_and_a_refit_adds_a_fit() {
 }
 
 #[test]
-fn audience_and_export_facts_wait_for_their_tables_then_follow_them() {
+fn audience_and_export_facts_follow_the_membership_and_export_log() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = starters::open_folder(tmp.path()).unwrap();
     let conn = ws.db().conn();
-    let r = run(tmp.path(), conn, "insights_audiences");
-    assert!(
-        summary(&r).contains("clvdesk_meta.audience_membership does not exist yet"),
-        "{}",
-        summary(&r)
-    );
-    let r = run(tmp.path(), conn, "insights_exports");
-    assert!(
-        summary(&r).contains("does not exist yet"),
-        "{}",
-        summary(&r)
-    );
-    // The tables as the audiences feature writes them (the columns these jobs read).
+    // The tables as segments::membership and segments::activation write them (a failed
+    // export run, status 'error', is not counted).
     conn.execute_batch(
-        "CREATE TABLE clvdesk_meta.audience_membership AS
+        "DELETE FROM clvdesk_meta.audience_membership;
+         DELETE FROM clvdesk_meta.export_log;
+         INSERT INTO clvdesk_meta.audience_membership
+         SELECT audience, identity::VARCHAR, status, NULL, TIMESTAMP '2026-12-01 03:15:00', 1 FROM (
          SELECT 'A' AS audience, i AS identity, CASE WHEN i < 10 THEN 'entered' ELSE 'existing' END AS status
          FROM range(100) t(i)
          UNION ALL SELECT 'B', i, CASE WHEN i >= 140 THEN 'exited' ELSE 'existing' END FROM range(50, 150) t(i)
-         UNION ALL SELECT 'C', i, 'entered' FROM range(1000, 1010) t(i);
-         CREATE TABLE clvdesk_meta.export_log AS
-         SELECT * FROM (VALUES
-            ('crm_csv', 'A', TIMESTAMP '2026-11-30 04:00:00', 90, 10),
-            ('crm_csv', 'A', TIMESTAMP '2026-11-30 05:00:00', 5, 0),
-            ('crm_csv', 'B', TIMESTAMP '2026-12-01 04:00:00', 80, 0),
-            ('esp_tsv', 'A', TIMESTAMP '2026-12-01 04:00:00', 95, 5))
-            AS t(destination, audience, exported_at, written, dropped);",
+         UNION ALL SELECT 'C', i, 'entered' FROM range(1000, 1010) t(i));
+         INSERT INTO clvdesk_meta.export_log
+            (export_id, audience, destination, started_at, finished_at, mode, exported, dropped, status)
+         SELECT row_number() OVER (), audience, destination, started_at, started_at, 'full', exported, dropped, status
+         FROM (VALUES
+            ('crm_csv', 'A', TIMESTAMP '2026-11-30 04:00:00', 90, 10, 'ok'),
+            ('crm_csv', 'A', TIMESTAMP '2026-11-30 05:00:00', 5, 0, 'ok'),
+            ('crm_csv', 'B', TIMESTAMP '2026-12-01 04:00:00', 80, 0, 'ok'),
+            ('crm_csv', 'B', TIMESTAMP '2026-12-01 05:00:00', 70, 0, 'error'),
+            ('esp_tsv', 'A', TIMESTAMP '2026-12-01 04:00:00', 95, 5, 'ok'))
+            AS t(destination, audience, started_at, exported, dropped, status);",
     )
     .unwrap();
     for _ in 0..2 {

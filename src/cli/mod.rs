@@ -2,6 +2,7 @@
 //! dispatch to one file per headless command. Commands are thin: parse, call
 //! the domain, print. stdout is data, stderr is narration.
 
+pub mod activate;
 pub mod clv;
 pub mod completions;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod man;
 pub mod query;
 pub mod run_schedule;
 pub mod sample;
+pub mod segment;
 pub mod version;
 
 #[cfg(test)]
@@ -65,6 +67,10 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Fit BG/NBD + Gamma-Gamma to a transaction log and predict CLV per customer.
     Clv(clv::ClvArgs),
+    /// Saved segments (audiences): list, show, preview, refresh membership, list members.
+    Segment(segment::SegmentArgs),
+    /// Export an audience to a file destination (new entrants, or --full).
+    Activate(activate::ActivateArgs),
     /// Print a shell completion script (workspace names complete in bash, zsh and fish).
     Completions(completions::CompletionsArgs),
     /// Write man pages for clvdesk and every subcommand.
@@ -93,6 +99,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Query(args)) => query::run(&cli, args),
         Some(Command::Ingest(args)) => ingest::run(&cli, args),
         Some(Command::Clv(args)) => clv::run(&cli, args),
+        Some(Command::Segment(args)) => segment::run(&cli, args),
+        Some(Command::Activate(args)) => activate::run(&cli, args),
         Some(Command::Sample(args)) => sample::run(args),
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Man(args)) => man::run(args),

@@ -102,6 +102,48 @@ const MIGRATIONS: &[(i32, &str)] = &[
     ALTER TABLE clvdesk_meta.checkpoints ADD COLUMN total_rows BIGINT;
     ",
     ),
+    // Audiences (segments::membership, segments::activation): the current membership of each
+    // audience, one row per refresh (size over time), and one row per export run.
+    (
+        5,
+        "
+    CREATE TABLE clvdesk_meta.audience_membership (
+        audience VARCHAR NOT NULL,
+        identity VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        qualified_at TIMESTAMP,
+        refreshed_at TIMESTAMP NOT NULL,
+        refresh_id BIGINT NOT NULL
+    );
+    CREATE SEQUENCE clvdesk_meta.audience_refresh_seq START 1;
+    CREATE TABLE clvdesk_meta.audience_refreshes (
+        refresh_id BIGINT PRIMARY KEY,
+        audience VARCHAR NOT NULL,
+        refreshed_at TIMESTAMP NOT NULL,
+        members BIGINT NOT NULL,
+        entered BIGINT NOT NULL,
+        existing BIGINT NOT NULL,
+        exited BIGINT NOT NULL,
+        duration_ms DOUBLE NOT NULL
+    );
+    CREATE SEQUENCE clvdesk_meta.export_seq START 1;
+    CREATE TABLE clvdesk_meta.export_log (
+        export_id BIGINT PRIMARY KEY,
+        audience VARCHAR NOT NULL,
+        destination VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        mode VARCHAR NOT NULL,
+        membership_at TIMESTAMP,
+        exported BIGINT,
+        dropped BIGINT,
+        duplicates BIGINT,
+        files VARCHAR,
+        status VARCHAR NOT NULL,
+        error VARCHAR
+    );
+    ",
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -9,7 +9,8 @@
 //! - a chain (`jobs/<name>.toml`, `kind = "chain"`): other jobs in order, stopping at the
 //!   first that does not succeed.
 //!
-//! Segment refresh and audience export become kinds here when the audiences issue lands.
+//! - a segment refresh (`jobs/<name>.toml`, `kind = "segment_refresh"`) and an audience
+//!   export (`kind = "audience_export"`), run by `segments::membership` / `segments::activation`.
 //!
 //! Cancellation never looks at error text: a [`Cancel`] sets its own flag before it
 //! interrupts DuckDB, and a job that fails after its flag was set was cancelled.
@@ -47,6 +48,15 @@ pub enum JobKind {
     Clv(Box<ClvSpec>),
     /// Job names, run in order.
     Chain(Vec<String>),
+    /// Refreshes a segment's membership (`segments::membership`).
+    SegmentRefresh(String),
+    /// Exports an audience to a destination (`segments::activation`); `full` overrides the
+    /// destination's mode.
+    AudienceExport {
+        audience: String,
+        destination: String,
+        full: Option<bool>,
+    },
 }
 
 impl JobKind {
@@ -57,6 +67,8 @@ impl JobKind {
             JobKind::Deciles(_) => "deciles",
             JobKind::Clv(_) => "clv",
             JobKind::Chain(_) => "chain",
+            JobKind::SegmentRefresh(_) => "segment_refresh",
+            JobKind::AudienceExport { .. } => "audience_export",
         }
     }
 }

@@ -29,6 +29,40 @@ pub fn validate(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<
             }
             Ok(())
         }
+        JobKind::SegmentRefresh(name) => crate::segments::compile_named(ctx.conn, ctx.root, name)
+            .map(|_| ())
+            .map_err(|e| segment_error(job, e, ctx)),
+        JobKind::AudienceExport {
+            audience,
+            destination,
+            ..
+        } => {
+            crate::segments::destination::load_named(ctx.root, destination)
+                .map_err(|e| segment_error(job, e, ctx))?;
+            crate::segments::compile_named(ctx.conn, ctx.root, audience)
+                .map(|_| ())
+                .map_err(|e| segment_error(job, e, ctx))
+        }
+    }
+}
+
+/// A segment or export error as a job error: unknown names and invalid files are invalid
+/// definitions (nothing was touched), the rest failed runs.
+fn segment_error(job: &Job, e: crate::segments::SegmentError, ctx: &JobContext<'_>) -> JobError {
+    use crate::segments::SegmentError as S;
+    match e {
+        S::Cancelled => JobError::Cancelled,
+        S::Invalid(r) => InvalidFile::new(
+            &r.file,
+            r.line,
+            match &r.rule {
+                Some(rule) => format!("{rule}: {}", r.reason),
+                None => r.reason.clone(),
+            },
+        )
+        .into(),
+        e @ S::Unknown { .. } => InvalidFile::new(&job.file, None, e.to_string()).into(),
+        other => ctx.cancel.classify(&job.name, other),
     }
 }
 
@@ -104,6 +138,45 @@ pub fn run(job: &Job, registry: &Registry, ctx: &JobContext<'_>) -> Result<JobOu
             }
             out.summary = parts.join("; ");
             Ok(out)
+        }
+        JobKind::SegmentRefresh(name) => {
+            let r = crate::segments::membership::refresh_named(ctx.conn, ctx.root, name)
+                .map_err(|e| segment_error(job, e, &ctx))?;
+            Ok(JobOutcome {
+                rows: r.members,
+                tables: vec!["clvdesk_meta.audience_membership".into()],
+                summary: format!(
+                    "segment {name}: {} members ({} entered, {} exited)",
+                    r.members, r.entered, r.exited
+                ),
+            })
+        }
+        JobKind::AudienceExport {
+            audience,
+            destination,
+            full,
+        } => {
+            let r = crate::segments::activation::export(
+                ctx.conn,
+                ctx.root,
+                audience,
+                destination,
+                *full,
+            )
+            .map_err(|e| segment_error(job, e, &ctx))?;
+            Ok(JobOutcome {
+                rows: r.exported,
+                tables: vec![
+                    "clvdesk_meta.audience_membership".into(),
+                    "clvdesk_meta.export_log".into(),
+                ],
+                summary: format!(
+                    "{audience} -> {destination}: {} exported, {} dropped, {} file(s)",
+                    r.exported,
+                    r.dropped(),
+                    r.files.len()
+                ),
+            })
         }
     }
 }

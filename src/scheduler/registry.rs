@@ -28,6 +28,16 @@
 //! # calibration_end = 2025-06-30    # optional: holdout split
 //! # observation_end = 2025-12-31
 //!
+//! # jobs/refresh_vip.toml           (segments/vip.toml's membership)
+//! kind = "segment_refresh"
+//! segment = "vip"
+//!
+//! # jobs/export_vip.toml
+//! kind = "audience_export"
+//! audience = "vip"
+//! destination = "email_csv"
+//! full = false                      # optional: the destination's mode otherwise
+//!
 //! # jobs/nightly.toml
 //! kind = "chain"
 //! steps = ["loyalty_miles", "clv_refit"]
@@ -195,6 +205,11 @@ struct RawJob {
     batch_column: Option<Spanned<String>>,
     skip_without: Option<Spanned<Vec<String>>>,
     parameters: Option<Spanned<toml::Table>>,
+    // segment_refresh / audience_export (segments::membership, segments::activation)
+    segment: Option<Spanned<String>>,
+    audience: Option<Spanned<String>>,
+    destination: Option<Spanned<String>>,
+    full: Option<Spanned<bool>>,
 }
 
 /// Parses `jobs/<name>.toml`; `root` resolves `sql_file`.
@@ -227,10 +242,12 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
             "discount_monthly",
         ],
         "chain" => &["steps"],
+        "segment_refresh" => &["segment"],
+        "audience_export" => &["audience", "destination", "full"],
         other => {
             return Err(bad(
                 kind_span,
-                format!("kind `{other}`: use sql, clv or chain"),
+                format!("kind `{other}`: use sql, clv, chain, segment_refresh or audience_export"),
             ));
         }
     };
@@ -263,6 +280,10 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
         ("source_table", raw.source_table.as_ref().map(Spanned::span)),
         ("batch_column", raw.batch_column.as_ref().map(Spanned::span)),
         ("skip_without", raw.skip_without.as_ref().map(Spanned::span)),
+        ("segment", raw.segment.as_ref().map(Spanned::span)),
+        ("audience", raw.audience.as_ref().map(Spanned::span)),
+        ("destination", raw.destination.as_ref().map(Spanned::span)),
+        ("full", raw.full.as_ref().map(Spanned::span)),
     ];
     for (key, span) in spans {
         if let Some(span) = span.filter(|_| !allowed.contains(&key)) {
@@ -443,6 +464,26 @@ pub fn parse_job_file(root: &Path, file: &Path, text: &str) -> Result<Job, Inval
                     monthly_discount: discount,
                 },
             }))
+        }
+        "segment_refresh" | "audience_export" => {
+            let name = |v: &Option<Spanned<String>>, key: &str| -> Result<String, InvalidFile> {
+                let v = v.as_ref().ok_or_else(|| need(key))?;
+                let s = v.get_ref().trim().to_string();
+                if crate::segments::is_valid_name(&s) {
+                    Ok(s)
+                } else {
+                    Err(bad(v.span(), format!("{key} = `{s}` is not a name")))
+                }
+            };
+            if kind == "segment_refresh" {
+                JobKind::SegmentRefresh(name(&raw.segment, "segment")?)
+            } else {
+                JobKind::AudienceExport {
+                    audience: name(&raw.audience, "audience")?,
+                    destination: name(&raw.destination, "destination")?,
+                    full: raw.full.as_ref().map(|f| *f.get_ref()),
+                }
+            }
         }
         _ => {
             let steps = raw.steps.as_ref().ok_or_else(|| need("steps"))?;

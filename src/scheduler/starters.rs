@@ -32,10 +32,9 @@ pub type Starter = fn(&Workspace) -> anyhow::Result<()>;
 pub const STARTERS: &[(&str, Starter)] = &[
     ("clv_fit", starter_clv_fit),
     ("deciles", super::jobs::seed_starter_deciles),
+    ("segments", crate::segments::seed::seed_starter_segments),
     ("schedules", seed_starter_schedules),
     ("insights", seed_insights),
-    // AUDIENCES: the starter segments and destination (issue 10) register here, before
-    // their schedule below is written.
 ];
 
 /// Opens what the user named (see [`Workspace::open_path`]) and, for a workspace folder
@@ -155,10 +154,14 @@ pub const INSIGHTS_SCHEDULES: &[StarterSchedule] = &[
         "insights_refresh",
         "frequency = \"daily\"\nat = \"03:30\"",
     ),
-    // AUDIENCES: the daily segment refresh + export chain goes here once the
-    // SegmentRefresh / AudienceExport job kinds land (issue 10), e.g.
-    // ("daily_segments", "...", "segments_refresh_export", "frequency = \"daily\"\nat = \"03:15\""),
-    // before daily_insights (03:30) so the audience facts see that day's membership.
+    (
+        "daily_segments",
+        "Starter schedule: refresh the aurora_top_miles segment and export its new entrants \
+         every day at 03:15 UTC (before daily_insights, so the audience facts see that day's \
+         membership).",
+        "segments_refresh_export",
+        "frequency = \"daily\"\nat = \"03:15\"",
+    ),
 ];
 
 /// The `schedules` starter.

@@ -120,6 +120,13 @@ actions! {
     NewJob => "new-job", "new", "New job (a copy of the selected one)";
     // Schedules
     ToggleSchedule => "toggle-schedule", "enable/disable", "Enable or disable (enabling lifts a quarantine)";
+    // Segments
+    AddCondition => "add-condition", "add", "Add a condition or container to the rule";
+    ToggleExclude => "toggle-exclude", "exclude", "Include / exclude the selected condition";
+    DeleteItem => "delete", "delete", "Delete the selected item";
+    RenameItem => "rename", "rename", "Rename the selected item";
+    DuplicateItem => "duplicate", "duplicate", "Duplicate the selected item";
+    ExactCount => "exact-count", "exact", "Count exactly instead of from a sample";
 }
 
 use Action as A;
@@ -187,8 +194,8 @@ pub const IN_CONTEXT: &[(Context, Action, &str, &str)] = &[
     (
         C::Deciles,
         A::Select,
-        "customers",
-        "Open the bucket's customers in the SQL tab",
+        "segment",
+        "Create a segment of the bucket's customers (Segments tab)",
     ),
     (
         C::Deciles,
@@ -201,6 +208,91 @@ pub const IN_CONTEXT: &[(Context, Action, &str, &str)] = &[
         A::Refresh,
         "reload",
         "Reload the job files and the decile tables",
+    ),
+    // Segments
+    (C::Segments, A::Up, "up", "Previous segment / condition"),
+    (C::Segments, A::Down, "down", "Next segment / condition"),
+    (C::Segments, A::PageUp, "scroll up", "Scroll the preview up"),
+    (
+        C::Segments,
+        A::PageDown,
+        "scroll down",
+        "Scroll the preview down",
+    ),
+    (C::Segments, A::Left, "list", "Focus the segment list"),
+    (C::Segments, A::Right, "rule", "Focus the rule tree"),
+    (
+        C::Segments,
+        A::FocusNext,
+        "list/rule",
+        "Switch between the segment list and the rule tree",
+    ),
+    (
+        C::Segments,
+        A::Select,
+        "edit",
+        "Edit the selected condition's fields (with completion)",
+    ),
+    (
+        C::Segments,
+        A::EditJob,
+        "edit",
+        "Edit the selected condition's fields (with completion)",
+    ),
+    (C::Segments, A::NewJob, "new", "New segment"),
+    (
+        C::Segments,
+        A::DeleteItem,
+        "delete",
+        "Delete the segment (list) or the condition (rule)",
+    ),
+    (
+        C::Segments,
+        A::RenameItem,
+        "rename",
+        "Rename the segment file",
+    ),
+    (
+        C::Segments,
+        A::DuplicateItem,
+        "duplicate",
+        "Copy the segment to a new name",
+    ),
+    (
+        C::Segments,
+        A::ShowSql,
+        "SQL",
+        "Show the generated SQL and its bound parameters",
+    ),
+    (
+        C::Segments,
+        A::OpenSql,
+        "open SQL",
+        "Open the generated SQL (values inlined) in the SQL tab",
+    ),
+    (
+        C::Segments,
+        A::RunJob,
+        "refresh",
+        "Refresh the membership (entered / existing / exited) now",
+    ),
+    (
+        C::Segments,
+        A::ExactCount,
+        "exact",
+        "Preview again with an exact count (no sample)",
+    ),
+    (
+        C::Segments,
+        A::Refresh,
+        "reload",
+        "Reload the segment files and the catalog",
+    ),
+    (
+        C::Segments,
+        A::Cancel,
+        "cancel",
+        "Cancel the running preview",
     ),
     // CLV
     (

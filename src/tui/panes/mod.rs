@@ -25,6 +25,7 @@ pub mod help;
 pub mod placeholder;
 pub mod results;
 pub mod schedules;
+pub mod segments;
 pub mod sql;
 
 use std::any::Any;
@@ -259,7 +260,7 @@ pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
         Box::new(deciles::DecilesPane::new(init)),
         Box::new(clv::ClvPane::new(init)),
         Box::new(placeholder::dashboard()),
-        Box::new(placeholder::segments()),
+        Box::new(segments::SegmentsPane::new(init)),
         Box::new(schedules::SchedulesPane::new(init)),
     ]
 }

@@ -173,32 +173,3 @@ pub fn dashboard() -> Placeholder {
         ],
     }
 }
-
-pub fn segments() -> Placeholder {
-    Placeholder {
-        title: "Segments",
-        context: Context::Segments,
-        summary: "There is no segment builder yet. Audiences can be selected today with SQL:",
-        today: &[
-            Today::Tab(
-                Action::Tab2,
-                Some((Context::Deciles, Action::Select)),
-                "on a bucket opens its customers as a query in the SQL tab",
-            ),
-            Today::Tab(
-                Action::Tab1,
-                Some((Context::Results, Action::Export)),
-                "in the results exports an audience query to CSV, Parquet or JSON",
-            ),
-            Today::Cli(
-                "query -f FILE --format csv --out PATH",
-                "writes an audience query's rows to a file",
-            ),
-        ],
-        planned: &[
-            "Rules on attributes, event counts and sums within time windows, nested groups",
-            "Preview: size, share of customers, revenue and predicted CLV, sample members",
-            "Saved segments with a membership table, and exports to destination files",
-        ],
-    }
-}

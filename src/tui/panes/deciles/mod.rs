@@ -1,7 +1,7 @@
 //! The Deciles tab: pick a decile job, a window and a category; the decile table
 //! (customers, total, mean, share, cumulative share, lift, min, max, share bar) and
 //! a chart of the share per bucket. Runs jobs on a worker with progress and cancel,
-//! shows the generated SQL, opens a bucket's customers in the SQL tab, and creates
+//! shows the generated SQL, makes a segment of a bucket's customers (Enter), and creates
 //! and edits job files.
 //!
 //! All DuckDB work goes through `ctx.task` with the domain functions of
@@ -15,7 +15,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{Ctx, DrawCtx, Pane, PaneInit};
-use crate::analytics::decile_table::{DecileLine, DecileSummary, bucket_members_sql};
+use crate::analytics::decile_table::{DecileLine, DecileSummary};
 use crate::analytics::deciles::{DecileJob, Window};
 use crate::engine::worker::RequestId;
 use crate::scheduler::jobs::{
@@ -230,7 +230,9 @@ impl DecilesPane {
         self.plan_req = Some((id, what));
     }
 
-    fn open_bucket(&mut self, ctx: &mut Ctx) {
+    /// Enter on a bucket: a segment of its customers (`segments/<job>_<window>_<category>_b<N>.toml`),
+    /// to preview, refine and export in the Segments tab.
+    fn bucket_segment(&mut self, ctx: &mut Ctx) {
         let (Some(job), Some(w), Some(c)) = (
             self.current_job(),
             self.current_window(),
@@ -241,8 +243,17 @@ impl DecilesPane {
         let Some(line) = self.table().get(self.bucket).cloned() else {
             return;
         };
-        let sql = bucket_members_sql(&job.long_table(), w, &c, line.bucket);
-        ctx.effect(Effect::OpenSql { sql, run: true });
+        let Some(root) = self.dir.parent() else {
+            return;
+        };
+        match super::segments::segment_from_bucket(root, job, w.label(), &c, i64::from(line.bucket))
+        {
+            Ok(path) => ctx.info(format!(
+                "created segment {} (Segments tab previews and refines it)",
+                path.display()
+            )),
+            Err(e) => ctx.error(e.to_string()),
+        }
     }
 
     fn select_job(&mut self, delta: isize, ctx: &mut Ctx) {
@@ -422,7 +433,7 @@ impl Pane for DecilesPane {
             Action::PageDown => {
                 self.bucket = (self.bucket + 10).min(self.table().len().saturating_sub(1));
             }
-            Action::Select => self.open_bucket(ctx),
+            Action::Select => self.bucket_segment(ctx),
             Action::RunJob => self.start_run(ctx),
             Action::Cancel => match &self.run {
                 RunState::Running { id, .. } => ctx.cancel(*id),

@@ -178,24 +178,32 @@ fn cumulative_share_of_the_last_bucket_is_100_percent() {
 }
 
 #[test]
-fn enter_opens_the_bucket_and_run_and_cancel_go_through_tasks() {
+fn enter_makes_a_segment_of_the_bucket_and_run_and_cancel_go_through_tasks() {
     let (mut p, dir) = pane();
     let mut h = Harness::new(dir.path());
     p.category = 1; // Star
     h.act(&mut p, Action::Down);
     h.act(&mut p, Action::Select);
-    match h.effects.pop() {
-        Some(Effect::OpenSql { sql, run: true }) => {
-            assert!(sql.contains("FROM \"loyalty_miles_deciles\""), "{sql}");
-            assert!(
-                sql.contains("lookback = '1m'")
-                    && sql.contains("= 'Star'")
-                    && sql.contains("bucket = 2"),
-                "{sql}"
-            );
-        }
+    assert!(h.effects.is_empty());
+    let file = dir.path().join("segments/loyalty_miles_1m_star_b2.toml");
+    let seg = crate::segments::file::load(&file).unwrap();
+    match &seg.rule.kind {
+        crate::segments::model::NodeKind::Group { children, .. } => match &children[0].kind {
+            crate::segments::model::NodeKind::Decile(d) => {
+                assert_eq!(d.table, "loyalty_miles_deciles");
+                assert_eq!(d.window, "1m");
+                assert_eq!(d.buckets, [2]);
+                assert_eq!(d.category.as_deref(), Some("Star"));
+            }
+            other => panic!("{other:?}"),
+        },
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        (seg.profile.as_str(), seg.identity.as_str()),
+        ("customers", "customer_id")
+    );
+    assert!(h.notice.as_ref().unwrap().text.contains("created segment"));
     h.act(&mut p, Action::RunJob);
     let id = match h.effects.pop() {
         Some(Effect::Task { id, label, .. }) => {
