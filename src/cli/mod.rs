@@ -5,6 +5,7 @@
 pub mod clv;
 pub mod completions;
 pub mod config;
+pub mod dashboard;
 pub mod doctor;
 pub mod exit;
 pub mod ingest;
@@ -65,6 +66,8 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Fit BG/NBD + Gamma-Gamma to a transaction log and predict CLV per customer.
     Clv(clv::ClvArgs),
+    /// List dashboards, or draw one as text (for cron mail or diffs).
+    Dashboard(dashboard::DashboardArgs),
     /// Print a shell completion script (workspace names complete in bash, zsh and fish).
     Completions(completions::CompletionsArgs),
     /// Write man pages for clvdesk and every subcommand.
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ingest(args)) => ingest::run(&cli, args),
         Some(Command::Clv(args)) => clv::run(&cli, args),
         Some(Command::Sample(args)) => sample::run(args),
+        Some(Command::Dashboard(args)) => dashboard::run(&cli, args),
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Man(args)) => man::run(args),
         Some(Command::Doctor(args)) => doctor::run(&cli, args),

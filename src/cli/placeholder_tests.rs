@@ -4,7 +4,7 @@
 use clap::CommandFactory;
 
 use crate::tui::panes::Pane;
-use crate::tui::panes::placeholder::{dashboard, schedules, segments};
+use crate::tui::panes::placeholder::{schedules, segments};
 
 fn has_flag(cmd: &clap::Command, flag: &str) -> bool {
     cmd.get_arguments().any(|a| {
@@ -16,7 +16,7 @@ fn has_flag(cmd: &clap::Command, flag: &str) -> bool {
 #[test]
 fn named_commands_exist() {
     let cli = super::Cli::command();
-    for p in [dashboard(), segments(), schedules()] {
+    for p in [segments(), schedules()] {
         for line in p.commands() {
             let mut words = line.split_whitespace().peekable();
             // A line is either `SUBCOMMAND [flags…]` or top-level flags (`--run-schedule …`).

@@ -65,6 +65,10 @@ pub const STARTERS: &[(&str, Starter)] = &[
         "schedules",
         crate::scheduler::starters::seed_starter_schedules,
     ),
+    (
+        "dashboards",
+        crate::dashboard::seed::seed_starter_dashboards,
+    ),
 ];
 
 /// Fits BG/NBD + Gamma-Gamma on the sample transactions, so the CLV pane and the dashboard

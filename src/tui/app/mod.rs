@@ -276,6 +276,9 @@ impl App {
                 if let Some(n) = schedules::notice(&ev) {
                     self.notice = Some(n);
                 }
+                for i in 0..self.panes.len() {
+                    self.with_pane(i, |p, ctx| p.on_schedule(&ev, ctx));
+                }
             }
             Msg::Tick => {}
         }

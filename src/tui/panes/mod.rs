@@ -19,6 +19,7 @@
 
 pub mod catalog;
 pub mod clv;
+pub mod dashboard;
 pub mod deciles;
 pub mod editor;
 pub mod help;
@@ -220,6 +221,10 @@ pub trait Pane {
     /// The tab became visible (e.g. load data the first time).
     fn on_show(&mut self, _ctx: &mut Ctx) {}
 
+    /// The background scheduler reported something (a job finished and wrote
+    /// tables; or it just looked): panes that show data may refresh.
+    fn on_schedule(&mut self, _ev: &crate::scheduler::background::Event, _ctx: &mut Ctx) {}
+
     /// The app is about to quit: save state.
     fn on_quit(&mut self, _ctx: &mut Ctx) {}
 
@@ -242,7 +247,7 @@ pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
         Box::new(sql::SqlPane::new(init)),
         Box::new(deciles::DecilesPane::new(init)),
         Box::new(clv::ClvPane::new(init)),
-        Box::new(placeholder::dashboard()),
+        Box::new(dashboard::DashboardPane::new(init)),
         Box::new(placeholder::segments()),
         Box::new(placeholder::schedules()),
     ]

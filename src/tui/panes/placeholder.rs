@@ -140,40 +140,6 @@ impl Pane for Placeholder {
     }
 }
 
-pub fn dashboard() -> Placeholder {
-    Placeholder {
-        title: "Dashboard",
-        context: Context::Dashboard,
-        summary: "There is no dashboard yet. The numbers it will chart can be seen today:",
-        today: &[
-            Today::Tab(
-                Action::Tab3,
-                None,
-                "mean CLV by decile, the holdout check, tracking and the top customers",
-            ),
-            Today::Tab(
-                Action::Tab2,
-                None,
-                "each bucket's share of the total, per window and category",
-            ),
-            Today::Tab(
-                Action::Tab1,
-                None,
-                "any query; LIST columns of numbers draw as sparklines in the grid",
-            ),
-            Today::Cli(
-                "query -c SQL",
-                "prints a result as a table, CSV, JSON or Parquet",
-            ),
-        ],
-        planned: &[
-            "Widgets bound to SQL (sparklines, bars, lines, big numbers, tables, gauges) on a grid",
-            "A date range and one global parameter that widgets may use",
-            "Layouts saved as files in the workspace",
-        ],
-    }
-}
-
 pub fn segments() -> Placeholder {
     Placeholder {
         title: "Segments",
