@@ -5,9 +5,10 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn clvdesk(ws: &std::path::Path) -> Command {
+/// `clvdesk ARGS... --workspace WS` (the contract puts `--workspace` last).
+fn clvdesk(ws: &std::path::Path, args: &[&str]) -> Command {
     let mut c = Command::cargo_bin("clvdesk").unwrap();
-    c.arg("--workspace").arg(ws).env("NO_COLOR", "1");
+    c.args(args).arg("--workspace").arg(ws).env("NO_COLOR", "1");
     c
 }
 
@@ -27,13 +28,11 @@ fn stable(out: &str) -> String {
 fn list_and_render_the_clv_starter() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
-    clvdesk(&ws)
-        .args(["dashboard", "list"])
+    clvdesk(&ws, &["dashboard", "list"])
         .assert()
         .success()
         .stdout("campaigns\tCampaigns\t4 widgets\nclv\tCLV\t6 widgets\n");
-    let out = clvdesk(&ws)
-        .args(["dashboard", "render", "clv", "--width", "120"])
+    let out = clvdesk(&ws, &["dashboard", "render", "clv", "--width", "120"])
         .assert()
         .success()
         .get_output()
@@ -43,8 +42,9 @@ fn list_and_render_the_clv_starter() {
     assert!(!text.contains('\x1b'));
     insta::assert_snapshot!("clv_render", stable(&text));
 
-    let ansi = clvdesk(&ws)
-        .args([
+    let ansi = clvdesk(
+        &ws,
+        &[
             "dashboard",
             "render",
             "clv",
@@ -54,12 +54,13 @@ fn list_and_render_the_clv_starter() {
             "100",
             "--height",
             "20",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        ],
+    )
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
     let ansi = String::from_utf8(ansi).unwrap();
     assert!(
         ansi.contains("\x1b[") && ansi.lines().count() == 20,
@@ -71,8 +72,9 @@ fn list_and_render_the_clv_starter() {
 fn flags_set_the_filters_and_exit_codes_follow_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
-    clvdesk(&ws)
-        .args([
+    clvdesk(
+        &ws,
+        &[
             "dashboard",
             "render",
             "clv",
@@ -84,29 +86,30 @@ fn flags_set_the_filters_and_exit_codes_follow_the_contract() {
             "Nova",
             "--height",
             "3",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with(
-            "CLV · 2025-07-01 – 2025-09-30 · Loyalty status: Nova",
-        ));
-    clvdesk(&ws)
-        .args(["dashboard", "render", "nope"])
+        ],
+    )
+    .assert()
+    .success()
+    .stdout(predicate::str::starts_with(
+        "CLV · 2025-07-01 – 2025-09-30 · Loyalty status: Nova",
+    ));
+    clvdesk(&ws, &["dashboard", "render", "nope"])
         .assert()
         .code(2)
         .stderr(
             predicate::str::contains("no dashboard `nope`")
                 .and(predicate::str::contains("campaigns, clv")),
         );
-    clvdesk(&ws)
-        .args(["dashboard", "render", "clv", "--param", "Platinum"])
+    clvdesk(&ws, &["dashboard", "render", "clv", "--param", "Platinum"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("Aurora, Nova, Star"));
-    clvdesk(&ws)
-        .args(["dashboard", "render", "clv", "--start", "2025-01-01"])
-        .assert()
-        .code(2);
+    clvdesk(
+        &ws,
+        &["dashboard", "render", "clv", "--start", "2025-01-01"],
+    )
+    .assert()
+    .code(2);
     // A widget that fails: its error in its box, the others drawn, exit 1.
     std::fs::write(
         ws.join("dashboards/broken.toml"),
@@ -114,8 +117,7 @@ fn flags_set_the_filters_and_exit_codes_follow_the_contract() {
          [[widget]]\ntitle = \"bad\"\nkind = \"bar\"\nsql = \"SELECT * FROM nowhere\"\nat = [6, 0, 6, 5]\n",
     )
     .unwrap();
-    clvdesk(&ws)
-        .args(["dashboard", "render", "broken", "--width", "80"])
+    clvdesk(&ws, &["dashboard", "render", "broken", "--width", "80"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("✗ Catalog Error").and(predicate::str::contains("7")))

@@ -241,7 +241,7 @@ fn a_broken_widget_does_not_take_the_dashboard_down() {
         &dash,
         &states,
         &f,
-        120,
+        400,
         None,
         &clvdesk::tui::theme::Theme::dark(),
     ));
@@ -326,7 +326,10 @@ fn the_tab_filters_moves_saves_and_switches() {
     // Next dashboard: Campaigns, with its honest empty widget.
     key(&mut ui, ']');
     let s = ui.settle();
-    assert!(s.contains("Campaigns ·"), "{s}");
+    assert!(
+        s.contains("Campaigns · 2025-01-01 – 2025-12-31 · Audience: all · 1/2"),
+        "{s}"
+    );
     assert!(
         s.contains("nothing to show yet: table") && s.contains("audience_membership"),
         "{s}"
@@ -391,7 +394,9 @@ fn four_slow_widgets_and_a_failing_one_leave_input_working() {
     assert!(t.elapsed() < Duration::from_millis(200));
     assert_eq!(pane(&ui).focus, 2);
     assert!(ui.app.busy());
-    // Esc cancels the slow ones; the failing one then runs and fails in its box.
+    // Let the four queries start (an interrupt sent before DuckDB starts a
+    // query is not seen by it), then Esc cancels the slow ones; the failing one then runs and fails in its box.
+    std::thread::sleep(Duration::from_millis(1500));
     ui.app.key(KeyCode::Esc, KeyModifiers::NONE);
     let s = ui.settle();
     assert!(s.contains("missing_table"), "{s}");

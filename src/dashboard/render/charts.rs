@@ -31,7 +31,6 @@ pub fn sparklines(
     if set.categories.is_empty() {
         return Ok(Some("no rows".into()));
     }
-    let (lo, hi) = set.range().unwrap_or((0.0, 0.0));
     let label_w = set
         .series
         .iter()
@@ -49,8 +48,17 @@ pub fn sparklines(
         set.series.len()
     };
     let mut downsampled = false;
-    // One scale for all series, so lines compare (the note says the range).
+    // Each line on its own scale: a sparkline shows a series' shape; its last
+    // value (right) gives its size.
     for (i, (name, values)) in set.series.iter().take(shown).enumerate() {
+        let (lo, hi) = values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
         let y = area.y + i as u16;
         let style = series_style(theme, i);
         text_at(
@@ -88,12 +96,8 @@ pub fn sparklines(
     if downsampled {
         note.push(format!("{} points, mean per cell", set.categories.len()));
     }
-    if set.range().is_some() {
-        note.push(format!(
-            "scale {}–{}",
-            fit_value(lo, def.format, 10),
-            fit_value(hi, def.format, 10)
-        ));
+    if set.series.len() > 1 {
+        note.push("each line its own scale".into());
     }
     Ok(Some(note.join(" · ")))
 }

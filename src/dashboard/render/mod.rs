@@ -13,7 +13,7 @@ use std::time::Duration;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::{Span, Text};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget as _, Wrap};
 use unicode_width::UnicodeWidthStr;
 
@@ -297,8 +297,10 @@ fn draw_kind(
     }
 }
 
+/// A message that keeps its own line breaks (DuckDB errors point at the SQL
+/// on a second line) and wraps the rest.
 fn message(buf: &mut Buffer, area: Rect, text: &str, style: Style) {
-    Paragraph::new(Line::styled(text.to_string(), style))
+    Paragraph::new(Text::styled(text.to_string(), style))
         .wrap(Wrap { trim: true })
         .render(area, buf);
 }

@@ -347,6 +347,10 @@ pub fn heatmap(
             Some(((c, per_col.nums[r]? as i64), val.nums[r]?))
         })
         .collect();
+    // Shades by rank among all cells: a first period that is always 100%
+    // (retention) would otherwise leave every other cell the lightest shade.
+    let mut sorted: Vec<f64> = cells.values().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let (lo, hi) = cells
         .values()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
@@ -386,11 +390,7 @@ pub fn heatmap(
             let Some(v) = cells.get(&(i, *p)) else {
                 continue;
             };
-            let level = if hi > lo {
-                ((v - lo) / (hi - lo) * 4.0).round() as usize
-            } else {
-                4
-            };
+            let level = shade_level(&sorted, *v);
             buf[(x, y)]
                 .set_char(SHADES[level.min(4)])
                 .set_style(theme.get(Slot::GridSparkline));
@@ -408,10 +408,20 @@ pub fn heatmap(
     }
     if lo.is_finite() {
         note.push(format!(
-            "· {} ░▒▓ {} █",
+            "· shade by rank: {} · ░ ▒ ▓ █ {}",
             value_text(lo, def.format),
             value_text(hi, def.format)
         ));
     }
     Ok(Some(note.join(" ")))
+}
+
+/// The shade (0-4) of `v`: its rank among the `sorted` values (ties take the
+/// highest rank), in fifths; the largest value is always the darkest.
+fn shade_level(sorted: &[f64], v: f64) -> usize {
+    if sorted.len() < 2 {
+        return 4;
+    }
+    let rank = sorted.partition_point(|x| *x <= v).saturating_sub(1);
+    ((rank as f64 / (sorted.len() - 1) as f64) * 4.0).round() as usize
 }

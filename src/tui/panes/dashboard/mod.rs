@@ -29,6 +29,9 @@ use crate::tui::action::Action;
 use crate::tui::effect::{Answer, TaskResult};
 use crate::tui::keymap::{Context, Keymap};
 
+/// The dashboard opened first when the workspace has it (the CLV starter).
+const FIRST: &str = "clv";
+
 /// Overlay questions this pane asks.
 mod token {
     pub const KIND: u32 = 1;
@@ -129,10 +132,16 @@ impl DashboardPane {
 
     /// Reads the list of dashboard files and opens `current` (by name when it still exists).
     fn reload_list(&mut self, ctx: &mut Ctx) {
-        let name = self.dashboards.get(self.current).map(|(n, _)| n.clone());
+        // The first time: the starter CLV dashboard when there is one.
+        let name = self
+            .dashboards
+            .get(self.current)
+            .map_or_else(|| FIRST.to_string(), |(n, _)| n.clone());
         self.dashboards = file::list(&self.root);
-        self.current = name
-            .and_then(|n| self.dashboards.iter().position(|(m, _)| *m == n))
+        self.current = self
+            .dashboards
+            .iter()
+            .position(|(m, _)| *m == name)
             .unwrap_or(0);
         self.open_current(ctx);
     }
