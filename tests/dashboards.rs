@@ -34,7 +34,7 @@ fn one_f64(ws: &Workspace, sql: &str) -> f64 {
     ws.db().conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
-fn titled<'a>(d: &'a dashboard::model::Dashboard, title: &str) -> usize {
+fn titled(d: &dashboard::model::Dashboard, title: &str) -> usize {
     d.widgets
         .iter()
         .position(|w| w.title().starts_with(title))

@@ -73,7 +73,7 @@ pub fn number(
                     };
                     prev_row.and_then(|r| c.text[r].clone())
                 })
-                .map_or_else(|| "previous period".to_string(), |t| t);
+                .unwrap_or_else(|| "previous period".to_string());
             let style = if d > 0.0 {
                 theme.get(Slot::Success)
             } else if d < 0.0 {

@@ -94,7 +94,7 @@ pub fn series_set(data: &Data, roles: &Roles) -> Result<SeriesSet, String> {
             let skip = [x.name.as_str(), scol.name.as_str()];
             let v = value_columns(data, roles, &skip)?[0];
             let mut out: Vec<(String, Vec<Option<f64>>)> = Vec::new();
-            for r in 0..data.rows {
+            for (r, &cat) in cat_of_row.iter().enumerate() {
                 let name = scol.text[r].clone().unwrap_or_else(|| "NULL".into());
                 let pos = match out.iter().position(|(n2, _)| *n2 == name) {
                     Some(p) => p,
@@ -103,7 +103,7 @@ pub fn series_set(data: &Data, roles: &Roles) -> Result<SeriesSet, String> {
                         out.len() - 1
                     }
                 };
-                out[pos].1[cat_of_row[r]] = v.nums[r];
+                out[pos].1[cat] = v.nums[r];
             }
             out
         }
