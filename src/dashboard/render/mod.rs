@@ -159,7 +159,13 @@ pub fn draw_dashboard(
         height: area.bottom().saturating_sub(y),
         ..area
     };
-    for (i, slot) in dash.widgets.iter().enumerate() {
+    // The focused widget last: one moved onto another is drawn on top.
+    let focused = (0..dash.widgets.len()).find(|i| looks(*i).focused);
+    let order = (0..dash.widgets.len())
+        .filter(|i| Some(*i) != focused)
+        .chain(focused);
+    for i in order {
+        let slot = &dash.widgets[i];
         let Some(r) = place(grid, slot.at(), scroll) else {
             continue;
         };
