@@ -376,7 +376,10 @@ mod tests {
         ));
         let report = ws.seed_report();
         assert!(report.loaded_tables.is_empty() && report.starters_run.is_empty());
-        assert_eq!(report.starters_skipped, ["clv_fit", "deciles", "schedules"]);
+        assert_eq!(
+            report.starters_skipped,
+            ["clv_fit", "deciles", "schedules", "dashboards"]
+        );
         let notes = report.notes().join("\n");
         assert!(
             notes.contains("not seeded") && notes.contains("starters skipped"),
@@ -410,7 +413,10 @@ mod tests {
         let report = ws.seed_report().clone();
         assert_eq!(report.loaded_tables.len(), SAMPLE_TABLES.len());
         assert!(report.starter_errors.is_empty(), "{report:?}");
-        assert_eq!(report.starters_run, ["clv_fit", "deciles", "schedules"]);
+        assert_eq!(
+            report.starters_run,
+            ["clv_fit", "deciles", "schedules", "dashboards"]
+        );
         drop(ws);
         let ws = Workspace::open_folder(&root).unwrap();
         assert!(ws.seed_report().loaded_tables.is_empty());
