@@ -119,15 +119,15 @@ actions! {
     EditJob => "edit-job", "edit", "Edit the job file (comments kept)";
     NewJob => "new-job", "new", "New job (a copy of the selected one)";
     // Dashboard
-    ZoomWidget => "zoom-widget", "zoom", "Show the widget full screen, or back to the grid";
-    MoveWidget => "move-widget", "move", "Move the widget with the arrows (Enter or Esc ends)";
-    ResizeWidget => "resize-widget", "resize", "Resize the widget with the arrows (Enter or Esc ends)";
+    ZoomWidget => "zoom-widget", "zoom", "Widget full screen, or back";
+    MoveWidget => "move-widget", "move", "Move the widget with the arrows";
+    ResizeWidget => "resize-widget", "resize", "Resize the widget with the arrows";
     AddWidget => "add-widget", "add", "Add a widget: its kind, then its SQL";
-    DuplicateWidget => "duplicate-widget", "duplicate", "Duplicate the widget below the others";
+    DuplicateWidget => "duplicate-widget", "duplicate", "Duplicate the widget";
     DeleteWidget => "delete-widget", "delete", "Delete the widget (asks first)";
     PickDates => "pick-dates", "dates", "Set the date range ($START_DATE, $END_DATE)";
     PickParam => "pick-param", "parameter", "Choose the global parameter ($PARAM)";
-    RefreshInterval => "refresh-interval", "interval", "Set the dashboard's refresh interval (seconds)";
+    RefreshInterval => "refresh-interval", "interval", "Set the refresh interval";
 }
 
 use Action as A;
