@@ -430,7 +430,7 @@ fn help_lists_every_binding() {
 }
 
 #[test]
-fn later_tabs_say_what_they_will_hold() {
+fn the_later_tabs_are_real_panes_that_say_how_to_start() {
     let mut h = Harness::new();
     // The Schedules tab is built: with no schedules it says how to add one.
     h.alt('6');
@@ -441,14 +441,11 @@ fn later_tabs_say_what_they_will_hold() {
         "{s}"
     );
     insta::assert_snapshot!("tab_schedules", h.stable_screen());
-    for (i, name) in [(4, "dashboard")] {
+    // No tab promises work that is not there.
+    for i in 1..=6 {
         h.alt(char::from_digit(i, 10).unwrap());
         let s = h.draw();
-        assert!(
-            s.contains("Where this work is done today") && !s.contains("(coming)"),
-            "{s}"
-        );
-        insta::assert_snapshot!(format!("tab_{name}"), h.stable_screen());
+        assert!(!s.contains("(coming)"), "{s}");
     }
     // The Segments tab (5) is a real pane now (issue 10): it says how to start.
     h.alt('5');

@@ -6,6 +6,7 @@ pub mod activate;
 pub mod clv;
 pub mod completions;
 pub mod config;
+pub mod dashboard;
 pub mod doctor;
 pub mod exit;
 pub mod ingest;
@@ -15,9 +16,6 @@ pub mod run_schedule;
 pub mod sample;
 pub mod segment;
 pub mod version;
-
-#[cfg(test)]
-mod placeholder_tests;
 
 use std::path::PathBuf;
 
@@ -71,6 +69,8 @@ pub enum Command {
     Segment(segment::SegmentArgs),
     /// Export an audience to a file destination (new entrants, or --full).
     Activate(activate::ActivateArgs),
+    /// List dashboards, or draw one as text (for cron mail or diffs).
+    Dashboard(dashboard::DashboardArgs),
     /// Print a shell completion script (workspace names complete in bash, zsh and fish).
     Completions(completions::CompletionsArgs),
     /// Write man pages for clvdesk and every subcommand.
@@ -102,6 +102,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Segment(args)) => segment::run(&cli, args),
         Some(Command::Activate(args)) => activate::run(&cli, args),
         Some(Command::Sample(args)) => sample::run(args),
+        Some(Command::Dashboard(args)) => dashboard::run(&cli, args),
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Man(args)) => man::run(args),
         Some(Command::Doctor(args)) => doctor::run(&cli, args),

@@ -35,6 +35,10 @@ pub const STARTERS: &[(&str, Starter)] = &[
     ("segments", crate::segments::seed::seed_starter_segments),
     ("schedules", seed_starter_schedules),
     ("insights", seed_insights),
+    (
+        "dashboards",
+        crate::dashboard::seed::seed_starter_dashboards,
+    ),
 ];
 
 /// Opens what the user named (see [`Workspace::open_path`]) and, for a workspace folder

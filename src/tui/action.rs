@@ -127,6 +127,16 @@ actions! {
     RenameItem => "rename", "rename", "Rename the selected item";
     DuplicateItem => "duplicate", "duplicate", "Duplicate the selected item";
     ExactCount => "exact-count", "exact", "Count exactly instead of from a sample";
+    // Dashboard
+    ZoomWidget => "zoom-widget", "zoom", "Widget full screen, or back";
+    MoveWidget => "move-widget", "move", "Move the widget with the arrows";
+    ResizeWidget => "resize-widget", "resize", "Resize the widget with the arrows";
+    AddWidget => "add-widget", "add", "Add a widget: its kind, then its SQL";
+    DuplicateWidget => "duplicate-widget", "duplicate", "Duplicate the widget";
+    DeleteWidget => "delete-widget", "delete", "Delete the widget (asks first)";
+    PickDates => "pick-dates", "dates", "Set the date range ($START_DATE, $END_DATE)";
+    PickParam => "pick-param", "parameter", "Choose the global parameter ($PARAM)";
+    RefreshInterval => "refresh-interval", "interval", "Set the refresh interval";
 }
 
 use Action as A;
@@ -399,6 +409,91 @@ pub const IN_CONTEXT: &[(Context, Action, &str, &str)] = &[
         A::Refresh,
         "reload",
         "Read the schedule files and the run log again",
+    ),
+    // Dashboard
+    (
+        C::Dashboard,
+        A::Up,
+        "up",
+        "Focus the widget above (while moving: move or resize)",
+    ),
+    (
+        C::Dashboard,
+        A::Down,
+        "down",
+        "Focus the widget below (while moving: move or resize)",
+    ),
+    (
+        C::Dashboard,
+        A::Left,
+        "left",
+        "Focus the widget to the left (while moving: move or resize)",
+    ),
+    (
+        C::Dashboard,
+        A::Right,
+        "right",
+        "Focus the widget to the right (while moving: move or resize)",
+    ),
+    (
+        C::Dashboard,
+        A::NextJob,
+        "dashboard",
+        "Next dashboard (a changed layout is saved first)",
+    ),
+    (
+        C::Dashboard,
+        A::PrevJob,
+        "previous dashboard",
+        "Previous dashboard",
+    ),
+    (
+        C::Dashboard,
+        A::Select,
+        "done",
+        "End moving / resizing; else pick a dashboard",
+    ),
+    (
+        C::Dashboard,
+        A::Cancel,
+        "cancel",
+        "End moving, leave zoom, or cancel loading widgets",
+    ),
+    (
+        C::Dashboard,
+        A::RunJob,
+        "refresh",
+        "Run every widget's query again",
+    ),
+    (
+        C::Dashboard,
+        A::Refresh,
+        "reload",
+        "Read the dashboard files again and refresh",
+    ),
+    (
+        C::Dashboard,
+        A::Save,
+        "save",
+        "Save the layout (comments and hand edits kept; also on switch and quit)",
+    ),
+    (
+        C::Dashboard,
+        A::Sort,
+        "sort",
+        "Table widget: sort by the next column / direction",
+    ),
+    (
+        C::Dashboard,
+        A::ShowSql,
+        "SQL",
+        "Show the widget's SQL (or its definition error)",
+    ),
+    (
+        C::Dashboard,
+        A::OpenSql,
+        "open SQL",
+        "Open the widget's SQL in the SQL tab",
     ),
 ];
 

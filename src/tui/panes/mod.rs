@@ -4,7 +4,7 @@
 //!
 //! ## Adding a pane
 //! 1. Write `panes/NAME.rs` with a type implementing [`Pane`].
-//! 2. Replace its placeholder in [`registry`] (the one registration place).
+//! 2. Add it to [`registry`] (the one registration place).
 //! 3. Add a `keymap::Context` for it and its default keys in
 //!    `keymap::DEFAULTS` (and new `Action`s in `action.rs` if needed); where an
 //!    action means something of its own in the pane, describe it in
@@ -19,10 +19,10 @@
 
 pub mod catalog;
 pub mod clv;
+pub mod dashboard;
 pub mod deciles;
 pub mod editor;
 pub mod help;
-pub mod placeholder;
 pub mod results;
 pub mod schedules;
 pub mod segments;
@@ -252,14 +252,13 @@ pub trait Pane {
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
-/// The one registration place: every tab, in order. Later panes replace
-/// their placeholder here.
+/// The one registration place: every tab, in order.
 pub fn registry(init: &PaneInit) -> Vec<Box<dyn Pane>> {
     vec![
         Box::new(sql::SqlPane::new(init)),
         Box::new(deciles::DecilesPane::new(init)),
         Box::new(clv::ClvPane::new(init)),
-        Box::new(placeholder::dashboard()),
+        Box::new(dashboard::DashboardPane::new(init)),
         Box::new(segments::SegmentsPane::new(init)),
         Box::new(schedules::SchedulesPane::new(init)),
     ]
