@@ -195,6 +195,11 @@ pub fn draw_slot(
     if look.editing {
         title.push_str("· moving ");
     }
+    // A title wider than the box ends in `…` instead of being cut by the border.
+    let room = usize::from(area.width.saturating_sub(2));
+    if unicode_width::UnicodeWidthStr::width(title.as_str()) > room {
+        title = crate::tui::widgets::grid::fit(&title, room, false).into_owned();
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(border)

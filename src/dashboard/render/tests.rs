@@ -404,3 +404,15 @@ fn grid_positions_map_to_twelfths() {
         .is_none()
     );
 }
+
+#[test]
+fn a_title_wider_than_its_box_ends_in_an_ellipsis() {
+    let mut w = def(Kind::Bar, y("clv"));
+    w.title = "Top-decile share of predicted CLV".into();
+    let s = draw(&w, deciles(), 24, 12);
+    let top = s.lines().next().unwrap_or_default();
+    assert!(top.contains(" Top-decile share of …┐"), "{s}");
+    // One that fits is drawn whole.
+    let s = draw(&w, deciles(), 60, 12);
+    assert!(s.contains(" Top-decile share of predicted CLV "), "{s}");
+}
