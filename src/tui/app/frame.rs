@@ -184,6 +184,15 @@ impl App {
                 },
             );
         } else {
+            // Too long even alone: the message (the last span) ends in `…`, never cut.
+            if left_w > area.width
+                && let Some(last) = left.pop()
+            {
+                let before: u16 = left.iter().map(|s| s.width() as u16).sum();
+                let room = usize::from(area.width.saturating_sub(before));
+                let text = crate::tui::widgets::grid::fit(&last.content, room, false).into_owned();
+                left.push(Span::styled(text, last.style));
+            }
             f.render_widget(Line::from(left), area);
         }
     }

@@ -91,3 +91,19 @@ fn an_outside_stop_suspends_and_continue_repaints() {
     assert_eq!(effects, ["Suspend", "Repaint"]);
     assert!(!app.quit && app.stopped_by.is_none());
 }
+
+/// A status message longer than the terminal is wide ends in `…`; it is not cut mid-word
+/// by the screen edge as if that were all of it.
+#[test]
+fn a_notice_wider_than_the_status_line_ends_in_an_ellipsis() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ui = Headless::new(app_in(dir.path()), 60, 20);
+    ui.settle();
+    ui.app.notice = Some(Notice::info(
+        "scheduler: run 1 succeeded segments_refresh_export (manual) in 0.1s: 22 members entered",
+    ));
+    let screen = ui.settle();
+    let status = crate::tui::headless::status_line(&screen);
+    assert!(status.trim_end().ends_with('…'), "{status:?}");
+    assert!(status.contains("scheduler: run 1 succeeded"), "{status:?}");
+}
