@@ -268,10 +268,19 @@ pub fn spawn_job(
     let _ = conn.set_query_progress_tracking(true);
     let progress = conn.progress_handle();
     let poll_done = finished.clone();
+    // DuckDB's interrupt only reaches a statement that is running: a cancel that comes
+    // before the body's first statement starts, or between two statements, would be
+    // lost. While the job runs, a requested cancel is therefore repeated every tick.
+    let poll_interrupt = handle.interrupt.clone();
+    let poll_cancelled = cancelled.clone();
     thread::spawn(move || {
         let mut last = -1.0;
         while !poll_done.load(Ordering::SeqCst) {
             thread::sleep(Duration::from_millis(100));
+            if poll_cancelled.load(Ordering::SeqCst) && !poll_done.load(Ordering::SeqCst) {
+                poll_interrupt.interrupt();
+                continue;
+            }
             if let Some(p) = progress.query_progress().percentage()
                 && (p - last).abs() >= 0.5
                 && !poll_done.load(Ordering::SeqCst)
@@ -522,6 +531,35 @@ mod tests {
         assert!(matches!(wait_done(&rx), QueryOutcome::Cancelled));
         // The connection still works afterwards.
         assert!(count_rows(db.conn(), "select 1").is_ok());
+    }
+
+    /// A cancel that arrives before the worker's statement has started is not lost:
+    /// the statement is interrupted once it runs (it would run for minutes otherwise).
+    #[test]
+    fn a_cancel_before_the_statement_starts_still_cancels_it() {
+        let db = Database::open_in_memory().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let handle = spawn_job(
+            db.clone_conn().unwrap(),
+            8,
+            |_| {},
+            move |conn, cancelled| {
+                // The cancel lands here, before DuckDB has anything to interrupt.
+                std::thread::sleep(Duration::from_millis(400));
+                let r = count_rows(
+                    conn,
+                    "select * from range(1000000000000) t(i) where i % 7 = 3",
+                )
+                .map_err(|e| e.or_cancelled(cancelled.load(Ordering::SeqCst)));
+                let _ = tx.send(r);
+            },
+            |_| {},
+        );
+        handle.cancel();
+        let r = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the statement was interrupted");
+        assert!(matches!(r, Err(EngineError::Cancelled)), "{r:?}");
     }
 
     /// Only a requested cancel makes a cancelled outcome: an error that merely says
