@@ -27,6 +27,8 @@ pub mod results;
 pub mod schedules;
 pub mod segments;
 pub mod sql;
+#[cfg(test)]
+pub(crate) mod test_harness;
 
 use std::any::Any;
 use std::path::PathBuf;

@@ -5,48 +5,13 @@ use std::sync::OnceLock;
 
 use super::*;
 use crate::engine::Database;
-use crate::tui::effect::Notice;
-use crate::tui::keymap::Keymap;
-use crate::tui::panes::Paths;
+use crate::tui::panes::test_harness::Harness;
 
-struct Harness {
-    effects: Vec<Effect>,
-    next_id: RequestId,
-    notice: Option<Notice>,
-    overlay: Option<(usize, Overlay)>,
-    paths: Paths,
-    keymap: Keymap,
+trait NoticeText {
+    fn notice_text(&self) -> String;
 }
 
-impl Harness {
-    fn new() -> Self {
-        Harness {
-            effects: Vec::new(),
-            next_id: 0,
-            notice: None,
-            overlay: None,
-            paths: Paths::new(std::env::temp_dir()),
-            keymap: Keymap::default(),
-        }
-    }
-
-    fn with<R>(&mut self, f: impl FnOnce(&mut Ctx) -> R) -> R {
-        let mut ctx = Ctx {
-            owner: 2,
-            effects: &mut self.effects,
-            next_id: &mut self.next_id,
-            notice: &mut self.notice,
-            overlay: &mut self.overlay,
-            paths: &self.paths,
-            keymap: &self.keymap,
-        };
-        f(&mut ctx)
-    }
-
-    fn act(&mut self, p: &mut ClvPane, a: Action) -> bool {
-        self.with(|ctx| p.on_action(a, ctx))
-    }
-
+impl NoticeText for Harness {
     fn notice_text(&self) -> String {
         self.notice
             .as_ref()
@@ -138,7 +103,7 @@ fn states_without_a_fit_say_what_to_do() {
 
 #[test]
 fn fitting_runs_a_task_and_its_result_replaces_the_view() {
-    let mut h = Harness::new();
+    let mut h = Harness::new(&std::env::temp_dir(), 2);
     let mut p = ClvPane::with_settings(Settings::default());
     assert!(h.act(&mut p, Action::RunJob));
     let id = match (&p.run, h.effects.last()) {
@@ -169,7 +134,7 @@ fn fitting_runs_a_task_and_its_result_replaces_the_view() {
 
 #[test]
 fn a_failed_fit_keeps_the_previous_view_and_says_why() {
-    let mut h = Harness::new();
+    let mut h = Harness::new(&std::env::temp_dir(), 2);
     let mut p = ClvPane::with_settings(Settings::default());
     p.set_view(Some(sample_view().clone()));
     h.act(&mut p, Action::RunJob);
@@ -183,7 +148,7 @@ fn a_failed_fit_keeps_the_previous_view_and_says_why() {
 
 #[test]
 fn settings_are_edited_through_a_picker_and_a_prompt() {
-    let mut h = Harness::new();
+    let mut h = Harness::new(&std::env::temp_dir(), 2);
     let mut p = ClvPane::with_settings(Settings::default());
     h.act(&mut p, Action::EditJob);
     assert!(matches!(h.overlay, Some((_, Overlay::Picker { .. }))));
@@ -222,7 +187,7 @@ fn settings_are_edited_through_a_picker_and_a_prompt() {
 
 #[test]
 fn rows_move_within_the_top_customers() {
-    let mut h = Harness::new();
+    let mut h = Harness::new(&std::env::temp_dir(), 2);
     let mut p = ClvPane::with_settings(Settings::default());
     p.set_view(Some(sample_view().clone()));
     h.act(&mut p, Action::Bottom);

@@ -2,9 +2,7 @@
 
 use super::*;
 use crate::analytics::decile_table::BucketRow;
-use crate::tui::effect::Notice;
-use crate::tui::keymap::Keymap;
-use crate::tui::panes::Paths;
+use crate::tui::panes::test_harness::Harness;
 
 fn rows(window: Window, category: &str, totals: &[(u64, f64)]) -> Vec<BucketRow> {
     totals
@@ -66,49 +64,10 @@ fn table_lines(s: &str) -> Vec<String> {
         .collect()
 }
 
-struct Harness {
-    effects: Vec<Effect>,
-    next_id: RequestId,
-    notice: Option<Notice>,
-    overlay: Option<(usize, Overlay)>,
-    paths: Paths,
-    keymap: Keymap,
-}
-
-impl Harness {
-    fn new(root: &std::path::Path) -> Self {
-        Harness {
-            effects: Vec::new(),
-            next_id: 0,
-            notice: None,
-            overlay: None,
-            paths: Paths::new(root.to_path_buf()),
-            keymap: Keymap::default(),
-        }
-    }
-
-    fn with<R>(&mut self, f: impl FnOnce(&mut Ctx) -> R) -> R {
-        let mut ctx = Ctx {
-            owner: 1,
-            effects: &mut self.effects,
-            next_id: &mut self.next_id,
-            notice: &mut self.notice,
-            overlay: &mut self.overlay,
-            paths: &self.paths,
-            keymap: &self.keymap,
-        };
-        f(&mut ctx)
-    }
-
-    fn act(&mut self, p: &mut DecilesPane, a: Action) -> bool {
-        self.with(|ctx| p.on_action(a, ctx))
-    }
-}
-
 #[test]
 fn switching_window_and_category_changes_the_table() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 1);
     let first = screen(&mut p);
     assert!(first.contains(" 1m "), "{first}");
     let lines = table_lines(&first);
@@ -180,7 +139,7 @@ fn cumulative_share_of_the_last_bucket_is_100_percent() {
 #[test]
 fn enter_makes_a_segment_of_the_bucket_and_run_and_cancel_go_through_tasks() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 1);
     p.category = 1; // Star
     h.act(&mut p, Action::Down);
     h.act(&mut p, Action::Select);
@@ -228,7 +187,7 @@ fn enter_makes_a_segment_of_the_bucket_and_run_and_cancel_go_through_tasks() {
 #[test]
 fn editing_a_key_saves_the_file_and_bad_values_keep_it() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 1);
     h.act(&mut p, Action::EditJob);
     assert!(matches!(
         h.overlay.take(),
@@ -258,7 +217,7 @@ fn editing_a_key_saves_the_file_and_bad_values_keep_it() {
 #[test]
 fn new_job_copies_the_selected_one() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 1);
     h.act(&mut p, Action::NewJob);
     assert!(matches!(
         h.overlay.take(),

@@ -1,48 +1,7 @@
 //! The Segments pane drawn into a `TestBackend`, and its update logic without a database.
 
 use super::*;
-use crate::tui::effect::Notice;
-use crate::tui::keymap::Keymap;
-use crate::tui::panes::Paths;
-
-struct Harness {
-    effects: Vec<Effect>,
-    next_id: RequestId,
-    notice: Option<Notice>,
-    overlay: Option<(usize, Overlay)>,
-    paths: Paths,
-    keymap: Keymap,
-}
-
-impl Harness {
-    fn new(root: &std::path::Path) -> Self {
-        Harness {
-            effects: Vec::new(),
-            next_id: 0,
-            notice: None,
-            overlay: None,
-            paths: Paths::new(root.to_path_buf()),
-            keymap: Keymap::default(),
-        }
-    }
-
-    fn with<R>(&mut self, f: impl FnOnce(&mut Ctx) -> R) -> R {
-        let mut ctx = Ctx {
-            owner: 4,
-            effects: &mut self.effects,
-            next_id: &mut self.next_id,
-            notice: &mut self.notice,
-            overlay: &mut self.overlay,
-            paths: &self.paths,
-            keymap: &self.keymap,
-        };
-        f(&mut ctx)
-    }
-
-    fn act(&mut self, p: &mut SegmentsPane, a: Action) -> bool {
-        self.with(|ctx| p.on_action(a, ctx))
-    }
-}
+use crate::tui::panes::test_harness::Harness;
 
 fn pane() -> (SegmentsPane, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -89,7 +48,7 @@ fn lists_segments_and_draws_the_tree() {
 #[test]
 fn moving_starts_a_preview_and_a_stale_result_is_dropped() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 4);
     h.act(&mut p, Action::Down);
     let first = match h.effects.pop() {
         Some(Effect::Task { id, label, .. }) => {
@@ -117,7 +76,7 @@ fn moving_starts_a_preview_and_a_stale_result_is_dropped() {
 #[test]
 fn keys_edit_the_tree_and_save_the_file() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 4);
     h.act(&mut p, Action::Right);
     assert_eq!(p.focus, Focus::Tree);
     h.act(&mut p, Action::Down);
@@ -159,7 +118,7 @@ fn keys_edit_the_tree_and_save_the_file() {
 #[test]
 fn typed_values_are_checked_and_bad_ones_keep_the_file() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 4);
     p.focus = Focus::Tree;
     p.row = 3; // CLV p_alive > 0.5
     h.with(|ctx| p.on_answer(Answer::Picked(T_FIELD, "value".into()), ctx));
@@ -182,7 +141,7 @@ fn typed_values_are_checked_and_bad_ones_keep_the_file() {
 #[test]
 fn create_rename_duplicate_delete() {
     let (mut p, dir) = pane();
-    let mut h = Harness::new(dir.path());
+    let mut h = Harness::new(dir.path(), 4);
     h.with(|ctx| p.on_answer(Answer::Text(T_NEW, "vip".into()), ctx));
     assert_eq!(p.current().unwrap().name, "vip");
     h.with(|ctx| p.on_answer(Answer::Text(T_NEW, "bad name".into()), ctx));
